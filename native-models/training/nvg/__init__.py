@@ -1,0 +1,1 @@
+"""NVG training pipeline: data, tokenizer, generators, export, reference sampler, evaluation."""
