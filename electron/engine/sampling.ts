@@ -14,18 +14,27 @@ function stageFraction(k: number, K: number): number {
 
 /** Content CFG scale w_k: linear from 1 at stage 0 to cfgContentMax at stage K. */
 export function contentGuidance(k: number, K: number, cfgContentMax: number): number {
-  return 1 + (cfgContentMax - 1) * stageFraction(k, K);
+  return guidanceLine(k, K, cfgContentMax);
 }
 
 /**
- * Structure CFG scale g_k for the split stages 1..K-1: linear from 1 at stage 1 to
- * cfgStructureMax at stage K-1, i.e. g_k = 1 + (max - 1) * (k - 1) / (K - 2). When K - 1 == 1
- * there is a single split stage and it uses the max. Other stages have no structure step.
+ * 1 + (max - 1) * k / K, evaluated in Python's order ((max - 1) * k, then / K) so that the value
+ * is bit-identical to sampler.cfg_scale: (max - 1) * (k / K) can differ in the last bit when K is
+ * not a power of two, and the float32 cast of the scale may then differ too.
+ */
+function guidanceLine(k: number, K: number, max: number): number {
+  stageFraction(k, K); // range check
+  return K === 0 ? max : 1 + ((max - 1) * k) / K;
+}
+
+/**
+ * Structure CFG scale g_k: the same line as the content scale, 1 at stage 0 to cfgStructureMax at
+ * stage K (g_k = 1 + (max - 1) * k / K), read at the split stages 1..K-1 that run the model.
+ * One formula for both schedules keeps the TypeScript engine and the Python sampler in step.
  */
 export function structureGuidance(k: number, K: number, cfgStructureMax: number): number {
   if (!Number.isInteger(k) || k < 1 || k > K - 1) throw new RangeError(`structure stages are 1..${K - 1}, got ${k}`);
-  if (K - 1 === 1) return cfgStructureMax;
-  return 1 + (cfgStructureMax - 1) * ((k - 1) / (K - 2));
+  return guidanceLine(k, K, cfgStructureMax);
 }
 
 /** Nucleus mass p_k = topPMin + (1 - topPMin) * (8 - 8^(k/K)) / 7: 1 at stage 0, topPMin at stage K. */
@@ -54,11 +63,22 @@ export function timeSchedule(steps: number, mu: number): Float64Array {
 /**
  * Classifier-free guidance: uncond + w * (cond - uncond), element by element, for logits or
  * velocities alike. Written into `out` (default: a new array of cond's type).
+ * A Float32Array result is computed the way numpy computes it on float32 arrays (the Python
+ * sampler does `l_u + w * (l_c - l_u)` on float32 model outputs): w is cast to float32 and
+ * every operation is rounded to float32, so guided logits and velocities are bit-identical to
+ * the reference. (Rounding a double result of +, -, * on float32 inputs to float32 equals the
+ * float32 operation, so Math.fround per step is exact emulation.)
  */
 export function cfgCombine<A extends FloatArray>(cond: A, uncond: FloatArray, w: number, out?: A): A {
   if (cond.length !== uncond.length) throw new RangeError(`cond and uncond differ in length (${cond.length} vs ${uncond.length})`);
   const result = out ?? (new (cond.constructor as { new (n: number): A })(cond.length));
-  for (let i = 0; i < cond.length; i++) result[i] = uncond[i] + w * (cond[i] - uncond[i]);
+  if (result instanceof Float32Array) {
+    const fw = Math.fround(w);
+    const f = Math.fround;
+    for (let i = 0; i < cond.length; i++) result[i] = f(uncond[i] + f(fw * f(cond[i] - uncond[i])));
+  } else {
+    for (let i = 0; i < cond.length; i++) result[i] = uncond[i] + w * (cond[i] - uncond[i]);
+  }
   return result;
 }
 

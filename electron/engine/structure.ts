@@ -495,14 +495,13 @@ export function balancedSplit(input: BalancedSplitInput): Int32Array {
 /**
  * The last split (stage K-1 -> K): each stage K-1 cluster is split by position, the smaller
  * index getting bit 0, so a pair becomes its two positions and stage K is a permutation.
- * An uneven cluster (possible after drawn maps) of size m gives its first ceil(m/2) positions
- * bit 0 and the rest bit 1; size 1 gets bit 0.
+ * An uneven cluster (possible after drawn maps) keeps its first position alone in child 0 and
+ * puts all the others in child 1, as last_split of the Python sampler (nvg/sampler.py) does.
  */
 export function lastStageSplit(parents: Int32Array): Int32Array {
   const out = new Int32Array(parents.length);
   for (const [parent, members] of groupByParent(parents)) {
-    const zeros = Math.ceil(members.length / 2);
-    members.forEach((p, r) => (out[p] = 2 * parent + (r < zeros ? 0 : 1)));
+    members.forEach((p, r) => (out[p] = 2 * parent + (r === 0 ? 0 : 1)));
   }
   return out;
 }

@@ -9,11 +9,11 @@ describe('schedules', () => {
     expect(() => contentGuidance(9, 8, 3.5)).toThrow(RangeError);
   });
 
-  it('structure guidance runs from 1 (stage 1) to the max (stage K-1); one split stage uses the max', () => {
-    expect(structureGuidance(1, 8, 2.5)).toBe(1);
-    expect(structureGuidance(7, 8, 2.5)).toBe(2.5);
-    expect(structureGuidance(4, 8, 2.5)).toBeCloseTo(1.75, 15);
-    expect(structureGuidance(1, 2, 2.5)).toBe(2.5);
+  it('structure guidance follows the line 1 (stage 0) to the max (stage K), read at stages 1..K-1', () => {
+    expect(structureGuidance(1, 8, 2.5)).toBe(1.1875);
+    expect(structureGuidance(7, 8, 2.5)).toBe(2.3125);
+    expect(structureGuidance(4, 8, 2.5)).toBe(1.75);
+    expect(structureGuidance(1, 2, 2.5)).toBe(1.75);
     expect(() => structureGuidance(0, 8, 2.5)).toThrow(RangeError);
     expect(() => structureGuidance(8, 8, 2.5)).toThrow(RangeError);
   });
@@ -47,6 +47,14 @@ describe('cfgCombine', () => {
     expect(cfgCombine(Float64Array.from([1, 1]), Float64Array.from([1, 0]), 1, into)).toBe(into);
     expect(Array.from(into)).toEqual([1, 1]); // w = 1: the conditional value
     expect(() => cfgCombine(new Float32Array(2), new Float32Array(3), 1)).toThrow(RangeError);
+  });
+
+  it('rounds like numpy float32 arithmetic for Float32Array inputs', () => {
+    // python: c, u float32 from np.random.default_rng(1).normal(size=200) (c first, then u);
+    // r = u + 2.3125 * (c - u) in float32; entries where r differs from a float64 computation rounded once
+    const c = Float32Array.from([0.8216181397438049, 0.9053558707237244, -0.5369532108306885, -0.16290995478630066]);
+    const u = Float32Array.from([2.020073413848877, -0.673302412033081, -1.265636920928955, -0.5636398196220398]);
+    expect(Array.from(cfgCombine(c, u, 2.3125))).toEqual([-0.751354455947876, 2.9773449897766113, 0.41944420337677, 0.3630480170249939]);
   });
 });
 

@@ -73,7 +73,7 @@ describe('lastStageSplit', () => {
     expect(Array.from(lastStageSplit(parents))).toEqual([2, 0, 3, 1]);
   });
 
-  it('splits uneven clusters by position: first ceil(m/2) get bit 0', () => {
-    expect(Array.from(lastStageSplit(arr([0, 0, 0, 1])))).toEqual([0, 0, 1, 2]);
+  it('splits uneven clusters like the Python sampler: the first position alone gets bit 0', () => {
+    expect(Array.from(lastStageSplit(arr([0, 0, 0, 1])))).toEqual([0, 1, 1, 2]);
   });
 });

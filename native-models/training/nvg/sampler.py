@@ -59,8 +59,10 @@ def balanced_split(values, parents, gumbel, temperature):
     labels = np.zeros_like(parents)
     for par in np.unique(parents):
         members = np.nonzero(parents == par)[0]  # ascending positions
-        x = np.clip(values[members], -1.0, 1.0) + 1.0
-        p = x / x.sum() if x.sum() > 0 else np.full(len(members), 1.0 / len(members))
+        # float64 and a sequential sum (cumsum), NaN read as -1: bit-identical to the TypeScript engine
+        x = np.clip(np.nan_to_num(values[members].astype(np.float64), nan=-1.0), -1.0, 1.0) + 1.0
+        total = np.cumsum(x)[-1]
+        p = x / total if total > 0 else np.full(len(members), 1.0 / len(members))
         with np.errstate(divide="ignore"):
             score = np.log(p) + temperature * gumbel[members]
         ranked = members[np.lexsort((members, -score))]

@@ -128,10 +128,25 @@ def stage_scales(quantizer, labels, tokens, device, batch=512):
 
 
 # ---------------------------------------------------------------- phases 4/5: generators
+@torch.no_grad()
+def init_token_head(head, codebook):
+    """Start the token head as a nearest-code classifier: the tokens are the codes nearest to the
+    cluster mean u of the remainder, and -||u - c_v||^2 / (2 s^2) = (2 c_v.u - ||c_v||^2) / (2 s^2) + const
+    is linear in u. s^2 is the median squared distance between a code and its nearest neighbour,
+    so that neighbouring codes start about one nat apart. Training refines it from there."""
+    cb = codebook.detach().float()
+    d = torch.cdist(cb, cb).square().fill_diagonal_(float("inf"))
+    scale = 1.0 / (2.0 * d.min(1).values.median().clamp_min(1e-8))
+    head.weight.copy_(2 * scale * cb)
+    head.bias.copy_(-scale * cb.square().sum(-1))
+
+
 def train_content(cfg, num_classes, quantizer, vgs, run_dir, device, rank, world):
     labels_all, tokens_all, y_all = vgs["labels"], vgs["tokens"], vgs["classes"]
     model = build_content(cfg, num_classes).to(device)
     model.kappa.copy_(torch.tensor(vgs["kappa"]))
+    if not os.path.exists(os.path.join(run_dir, "content.pt")):
+        init_token_head(model.token_head, quantizer.codebook.weight)
     K = model.cfg.K
     T = labels_all.shape[2]
     per_rank = cfg.content.batch // world
