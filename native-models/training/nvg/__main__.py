@@ -7,6 +7,7 @@ COMMANDS = {
     "train": ("nvg.train", "train tokenizer and generators, then export and evaluate a pack"),
     "export": ("nvg.export", "export a trained run to a model pack and check it in onnxruntime"),
     "eval": ("nvg.evaluate", "measure a pack on the held-out split"),
+    "quality": ("nvg.quality", "classifier-based generation quality and structure adherence of a pack"),
     "sample": ("nvg.sampler", "generate images with the Python reference sampler"),
     "fixtures": ("nvg.fixtures", "write the Python/TypeScript parity fixtures"),
 }

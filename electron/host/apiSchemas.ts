@@ -1,0 +1,114 @@
+/**
+ * Schemas for every call the renderer may make (electron/shared/api.ts), used by both transports:
+ * the browser host's WebSocket (after decodeWire) and Electron's IPC (structured clone). Nothing
+ * from the renderer is used before it passes here: the renderer is treated as untrusted input,
+ * because a compromised page must not be able to steer the engine into reading arbitrary files or
+ * allocating absurd buffers.
+ */
+import type { ErrorObject } from 'ajv';
+import { describeAjvError, sharedAjv } from '../engine/manifest.js';
+import type { NvgApi } from '../shared/api.js';
+
+export type ApiMethod = Exclude<keyof NvgApi, never>;
+export const API_METHODS = ['listPacks', 'openPack', 'currentPack', 'generate', 'cancel', 'encode'] as const satisfies readonly ApiMethod[];
+
+const id = { type: 'string', minLength: 1, maxLength: 128 };
+const intArray = { type: 'array', items: { type: 'integer', minimum: 0, maximum: 1 << 24 }, maxItems: 1 << 16 };
+const finite = { type: 'number', minimum: -1e6, maximum: 1e6 };
+
+const GENERATE_REQUEST = {
+  type: 'object', additionalProperties: false, required: ['classId', 'seed'],
+  properties: {
+    classId: { type: 'integer', minimum: 0, maximum: 1 << 20 },
+    seed: { type: 'integer', minimum: 0, maximum: 2 ** 53 - 1 },
+    count: { type: 'integer', minimum: 1, maximum: 64 },
+    previews: { type: 'boolean' },
+    params: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        cfgContentMax: finite, cfgStructureMax: finite, topPMin: finite,
+        structureSteps: { type: 'integer', minimum: 1, maximum: 1000 }, timeShiftMu: finite, gumbelTemperature: finite,
+      },
+    },
+    pins: {
+      type: 'object', propertyNames: { pattern: '^[0-9]{1,2}$' }, maxProperties: 32,
+      additionalProperties: {
+        type: 'object', additionalProperties: false,
+        properties: { labels: { anyOf: [intArray, { type: 'null' }] }, tokens: { anyOf: [intArray, { type: 'null' }] } },
+      },
+    },
+  },
+};
+
+const IMAGE = {
+  type: 'object', additionalProperties: false, required: ['width', 'height', 'channels', 'data'],
+  properties: {
+    width: { type: 'integer', minimum: 1, maximum: 4096 }, height: { type: 'integer', minimum: 1, maximum: 4096 },
+    channels: { enum: [3, 4] }, data: {}, // a Uint8Array: checked by hand below (JSON schema has no binary type)
+  },
+};
+
+/** Positional parameters per method (tuples: exactly these, nothing more). */
+const PARAMS: Record<ApiMethod, object> = {
+  listPacks: { type: 'array', maxItems: 0 },
+  currentPack: { type: 'array', maxItems: 0 },
+  openPack: { type: 'array', minItems: 1, maxItems: 1, prefixItems: [{ type: 'string', minLength: 1, maxLength: 4096 }] },
+  generate: { type: 'array', minItems: 1, maxItems: 1, prefixItems: [GENERATE_REQUEST] },
+  cancel: { type: 'array', minItems: 1, maxItems: 1, prefixItems: [id] },
+  encode: { type: 'array', minItems: 1, maxItems: 1, prefixItems: [IMAGE] },
+};
+
+/** The WebSocket envelope: { id, method, params }. */
+const ENVELOPE = {
+  type: 'object', additionalProperties: false, required: ['id', 'method', 'params'],
+  properties: { id, method: { enum: API_METHODS }, params: { type: 'array', maxItems: 4 } },
+};
+
+type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+let envelope: Validator | undefined;
+const params = new Map<ApiMethod, Validator>();
+
+function ajv() {
+  // ajv's draft-07 default has no prefixItems; "items" as an array is the draft-07 tuple form.
+  return sharedAjv();
+}
+
+function tupleSchema(schema: object): object {
+  const s = schema as { prefixItems?: object[] };
+  if (!s.prefixItems) return schema;
+  const { prefixItems, ...rest } = s as { prefixItems: object[] };
+  return { ...rest, items: prefixItems, additionalItems: false };
+}
+
+export type ParsedCall =
+  | { ok: true; id: string; method: ApiMethod; params: unknown[] }
+  | { ok: false; id: string | null; message: string };
+
+/** Validates the parameters of one call (both transports). */
+export function checkParams(method: ApiMethod, args: unknown): { ok: true } | { ok: false; message: string } {
+  let v = params.get(method);
+  if (!v) {
+    v = ajv().compile(tupleSchema(PARAMS[method])) as Validator;
+    params.set(method, v);
+  }
+  if (!v(args)) return { ok: false, message: `bad parameters for ${method}: ${describeAjvError(v.errors)}` };
+  if (method === 'encode') {
+    const img = (args as [{ width: number; height: number; channels: number; data: unknown }])[0];
+    const want = img.width * img.height * img.channels;
+    if (!(img.data instanceof Uint8Array) || img.data.length !== want) {
+      return { ok: false, message: `bad parameters for encode: image data must be ${want} bytes (width*height*channels) as a Uint8Array` };
+    }
+  }
+  return { ok: true };
+}
+
+/** Validates a whole WebSocket message (already decoded by decodeWire). */
+export function parseCall(msg: unknown): ParsedCall {
+  envelope ??= ajv().compile(ENVELOPE) as Validator;
+  const maybeId = typeof (msg as { id?: unknown })?.id === 'string' ? String((msg as { id: string }).id).slice(0, 128) : null;
+  if (!envelope(msg)) return { ok: false, id: maybeId, message: `malformed message: ${describeAjvError(envelope.errors)}` };
+  const m = msg as { id: string; method: ApiMethod; params: unknown[] };
+  const checked = checkParams(m.method, m.params);
+  if (!checked.ok) return { ok: false, id: m.id, message: checked.message };
+  return { ok: true, id: m.id, method: m.method, params: m.params };
+}

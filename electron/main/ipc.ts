@@ -1,0 +1,57 @@
+/**
+ * The IPC surface behind the preload's window.nvg. Every call is checked twice before use: the
+ * sender must be the app's own top frame (app://nvg), and the payload must pass the same schemas
+ * as the browser host's WebSocket (electron/host/apiSchemas.ts). Replies are {ok, value} or
+ * {ok: false, error: {code, message}} because Electron flattens thrown errors to a string.
+ */
+import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { API_METHODS, checkParams, type ApiMethod } from '../host/apiSchemas.js';
+import { toApiError, type NvgService } from '../host/service.js';
+import { isTrustedSenderUrl } from './appUrl.js';
+
+export const IPC = { call: 'nvg:call', progress: 'nvg:progress' } as const;
+
+export type IpcReply = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
+
+function trusted(event: IpcMainInvokeEvent, window: () => WebContents | null): boolean {
+  const frame = event.senderFrame;
+  return !!frame && frame === event.sender.mainFrame && event.sender === window() && isTrustedSenderUrl(frame.url);
+}
+
+export function registerIpc(service: NvgService, window: () => WebContents | null): void {
+  ipcMain.handle(IPC.call, async (event, method: unknown, args: unknown): Promise<IpcReply> => {
+    if (!trusted(event, window)) return { ok: false, error: { code: 'FORBIDDEN', message: 'IPC from an untrusted frame' } };
+    if (typeof method !== 'string' || !(API_METHODS as readonly string[]).includes(method)) {
+      return { ok: false, error: { code: 'BAD_REQUEST', message: 'unknown method' } };
+    }
+    const m = method as ApiMethod;
+    // generate's first argument is the job id chosen by the preload; the rest are the API's.
+    const list = Array.isArray(args) ? args : [];
+    const jobId = m === 'generate' ? list[0] : undefined;
+    const params = m === 'generate' ? list.slice(1) : list;
+    if (m === 'generate' && (typeof jobId !== 'string' || jobId.length < 1 || jobId.length > 128)) {
+      return { ok: false, error: { code: 'BAD_REQUEST', message: 'bad job id' } };
+    }
+    const checked = checkParams(m, params);
+    if (!checked.ok) return { ok: false, error: { code: 'BAD_REQUEST', message: checked.message } };
+    const prefix = `w${event.sender.id}:`;
+    try {
+      switch (m) {
+        case 'listPacks': return { ok: true, value: service.listPacks() };
+        case 'openPack': return { ok: true, value: await service.openPack(params[0] as string) };
+        case 'currentPack': return { ok: true, value: await service.currentPack() };
+        case 'cancel': service.cancel(prefix + (params[0] as string)); return { ok: true, value: null };
+        case 'encode': return { ok: true, value: await service.encode(params[0] as never) };
+        case 'generate': {
+          const sender = event.sender;
+          const value = await service.generate(prefix + (jobId as string), params[0] as never, (progress) => {
+            if (!sender.isDestroyed()) sender.send(IPC.progress, jobId, progress);
+          });
+          return { ok: true, value };
+        }
+      }
+    } catch (err) {
+      return { ok: false, error: toApiError(err) };
+    }
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * Electron's main process: one sandboxed window on the app:// protocol, the engine in a
+ * utilityProcess, and the typed IPC of ipc.ts. Follows Electron's security checklist:
+ * contextIsolation + sandbox, no nodeIntegration, a strict CSP on every app:// response, path
+ * traversal refused, navigation / window.open / webviews denied, every permission request denied.
+ */
+import { app, BrowserWindow, dialog, net, protocol, session } from 'electron';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DEFAULT_PACK, PACK_ROOTS, RENDERER_DIST, ROOT } from '../host/paths.js';
+import { NvgService } from '../host/service.js';
+import { APP_CSP, APP_SCHEME, APP_START_URL, resolveAppPath } from './appUrl.js';
+import { registerIpc } from './ipc.js';
+import { UtilityEngine } from './utilityEngine.js';
+
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+app.enableSandbox();
+
+let win: BrowserWindow | null = null;
+const engine = new UtilityEngine(join(ROOT, 'dist', 'electron', 'engine', 'worker', 'worker.js'));
+engine.onCrash = (err) => console.error(`engine process crashed: ${err.message} (restarting on the next request)`);
+const service = new NvgService(engine, { packRoots: PACK_ROOTS, defaultPack: DEFAULT_PACK });
+
+function serveApp(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = resolveAppPath(RENDERER_DIST, request.url);
+    if (!file || !existsSync(file)) return new Response('not found', { status: 404 });
+    const res = await net.fetch(pathToFileURL(file).toString());
+    const headers = new Headers(res.headers);
+    headers.set('Content-Security-Policy', APP_CSP);
+    headers.set('X-Content-Type-Options', 'nosniff');
+    return new Response(res.body, { status: res.status, headers });
+  });
+}
+
+function lockDown(): void {
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (e) => e.preventDefault());
+    contents.on('will-redirect', (e) => e.preventDefault());
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
+}
+
+function createWindow(): void {
+  win = new BrowserWindow({
+    width: 1360, height: 880, minWidth: 1100, minHeight: 700, title: 'NVG Studio', backgroundColor: '#14171f', show: false,
+    webPreferences: {
+      preload: join(ROOT, 'dist', 'electron', 'preload', 'preload.cjs'),
+      contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: false,
+    },
+  });
+  win.once('ready-to-show', () => win?.show());
+  win.on('closed', () => (win = null));
+  void win.loadURL(APP_START_URL);
+}
+
+app.whenReady().then(() => {
+  if (!existsSync(join(RENDERER_DIST, 'index.html'))) {
+    dialog.showErrorBox('NVG Studio', 'The renderer is not built. Run `npm start` (it builds it) or `npm run build:renderer`.');
+    app.quit();
+    return;
+  }
+  lockDown();
+  serveApp();
+  registerIpc(service, () => win?.webContents ?? null);
+  service.start();
+  createWindow();
+  app.on('activate', () => BrowserWindow.getAllWindows().length === 0 && createWindow());
+});
+
+app.on('window-all-closed', () => {
+  void service.close().finally(() => app.quit());
+});

@@ -1,0 +1,41 @@
+import numpy as np
+
+from nvg import quality
+
+
+def test_frechet_distance():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(4000, 4))
+    assert quality.frechet_distance(a, a) < 1e-8
+    b = a + np.array([3.0, 0, 0, 0])
+    assert abs(quality.frechet_distance(a, b) - 9.0) < 1e-6  # a mean shift of 3 costs 3^2
+    c = a * 2.0  # S_c = 4 S_a: Tr(S_a + 4 S_a - 2 * 2 S_a) = Tr(S_a); means differ by mu_a
+    expected = a.mean(0) @ a.mean(0) + np.trace(np.cov(a, rowvar=False))
+    assert abs(quality.frechet_distance(a, c) - expected) < 1e-6
+
+
+def test_precision_recall():
+    rng = np.random.default_rng(1)
+    real = rng.normal(size=(300, 3))
+    p, r = quality.precision_recall(real, real.copy())
+    assert p == 1.0 and r == 1.0
+    far = real + 100.0
+    assert quality.precision_recall(real, far) == (0.0, 0.0)
+    collapsed = np.repeat(real[:1], 300, axis=0)  # mode collapse: precise, no recall
+    p, r = quality.precision_recall(real, collapsed)
+    assert p == 1.0 and r < 0.1
+
+
+def test_mask_to_stage1_and_iou():
+    mask = np.zeros((64, 64), dtype=bool)
+    mask[:, 32:] = True
+    labels = quality.mask_to_stage1(mask, 8, 8).reshape(8, 8)
+    assert (labels[:, :4] == 0).all() and (labels[:, 4:] == 1).all()
+    flat = labels.reshape(-1)
+    assert quality.partition_iou(flat, flat) == 1.0
+    assert quality.partition_iou(flat, 1 - flat) == 1.0  # region names do not matter
+    top = np.zeros((8, 8), dtype=np.int64)
+    top[4:] = 1
+    assert abs(quality.partition_iou(flat, top.reshape(-1)) - 1 / 3) < 1e-9
+    circle = quality.mask_to_stage1(quality.drawn_maps()["circle"], 8, 8)
+    assert circle.sum() == 32 and circle[0] == 0

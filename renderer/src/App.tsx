@@ -1,0 +1,346 @@
+/**
+ * NVG Studio's window: pack and class on the left, the stages of the current image in the middle
+ * (a large view of the selected stage over a live strip of all stages, variations beneath), and on
+ * the right the stage layers, the structure editor and the reference image.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { EncodedReferenceWire, GenerateResultWire, NvgApi, PackInfo } from '../../electron/shared/api.js';
+import { ClassPicker, prettyName } from './components/ClassPicker.js';
+import { LayersPanel } from './components/LayersPanel.js';
+import { PixelCanvas } from './components/PixelCanvas.js';
+import { ReferencePanel } from './components/ReferencePanel.js';
+import { StageStrip } from './components/StageStrip.js';
+import { StructureEditor, type EditorHandle } from './components/StructureEditor.js';
+import { buildPins, describeLayer, freeLayers, pinBelow, randomSeed, stageFromProgress, type Layer, type StageData } from './model.js';
+import { errorInfo } from './errors.js';
+import { labelsToImageData, tensorToImageData } from './pixels.js';
+
+type Tab = 'layers' | 'draw' | 'reference';
+type Status = 'loading' | 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+
+const isTyping = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName)) && (t as HTMLInputElement).type !== 'range' && (t as HTMLInputElement).type !== 'checkbox';
+
+export function App({ api }: { api: NvgApi }) {
+  const [packs, setPacks] = useState<{ dir: string; name: string }[]>([]);
+  const [pack, setPack] = useState<PackInfo | null>(null);
+  const [classId, setClassId] = useState(0);
+  const [seed, setSeed] = useState(() => randomSeed());
+  const [count, setCount] = useState(1);
+  const [status, setStatus] = useState<Status>('loading');
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [stages, setStages] = useState<(StageData | null)[]>([]);
+  const [result, setResult] = useState<GenerateResultWire | null>(null);
+  const [resultStages, setResultStages] = useState<(StageData | null)[]>([]);
+  const [image, setImage] = useState(0);
+  const [selected, setSelected] = useState(0);
+  const [layers, setLayers] = useState<Layer[]>([]);
+  const [tab, setTab] = useState<Tab>('layers');
+  const [editorStage, setEditorStage] = useState(1);
+  const [lastTiming, setLastTiming] = useState<string>('');
+  const jobRef = useRef<string | null>(null);
+  const editorRef = useRef<EditorHandle>(null);
+
+  const K = pack?.dims.K ?? 0;
+
+  const adoptPack = useCallback((info: PackInfo) => {
+    setPack(info);
+    setLayers(freeLayers(info.dims.K));
+    setStages(new Array(info.dims.K + 1).fill(null));
+    setResult(null);
+    setResultStages([]);
+    setClassId((c) => (c < info.classes.length ? c : 0));
+    setSelected(info.dims.K);
+    setEditorStage(1);
+    setStatus('idle');
+  }, []);
+
+  useEffect(() => {
+    (async () => {
+      try {
+        setPacks(await api.listPacks());
+        const info = await api.currentPack();
+        if (info) adoptPack(info);
+        else {
+          setStatus('idle');
+          setError('No model pack is open. Pick one in the Pack menu.');
+        }
+      } catch (err) {
+        setStatus('error');
+        setError(`Could not open the model pack: ${errorInfo(err).message}`);
+      }
+    })();
+  }, [api, adoptPack]);
+
+  const switchPack = async (dir: string) => {
+    setStatus('loading');
+    try {
+      adoptPack(await api.openPack(dir));
+    } catch (err) {
+      setStatus('error');
+      setError(`Could not open that pack: ${errorInfo(err).message}`);
+    }
+  };
+
+  const run = useCallback(async (opts: { layers?: Layer[]; seed?: number; count?: number } = {}) => {
+    if (!pack || jobRef.current) return;
+    const useLayers = opts.layers ?? layers;
+    const useSeed = opts.seed ?? seed;
+    const useCount = opts.count ?? count;
+    const live: (StageData | null)[] = new Array(pack.dims.K + 1).fill(null);
+    setStages(live.slice());
+    setStatus('running');
+    setError(null);
+    setNotice(null);
+    setImage(0);
+    const job = api.generate({ classId, seed: useSeed, count: useCount, pins: buildPins(useLayers), previews: true }, (e) => {
+      live[e.stage] = stageFromProgress(e);
+      setStages(live.slice());
+    });
+    jobRef.current = job.jobId;
+    try {
+      const r = await job.result;
+      setResult(r);
+      setResultStages(live.slice());
+      setStatus('done');
+      setLastTiming(`${useCount} image${useCount > 1 ? 's' : ''} in ${(r.timings.totalMs / 1000).toFixed(2)} s`);
+    } catch (err) {
+      const e = errorInfo(err);
+      if (e.code === 'CANCELLED') {
+        setStatus('cancelled');
+        setNotice('Generation cancelled.');
+        setStages(resultStages.length ? resultStages : live.slice());
+      } else {
+        setStatus('error');
+        setError(e.message);
+      }
+    } finally {
+      jobRef.current = null;
+    }
+  }, [api, pack, layers, seed, count, classId, resultStages]);
+
+  const cancel = useCallback(() => {
+    if (jobRef.current) void api.cancel(jobRef.current).catch((err) => setError(errorInfo(err).message));
+  }, [api]);
+
+  const newSeedAndRun = (l?: Layer[], c?: number) => {
+    const s = randomSeed();
+    setSeed(s);
+    void run({ layers: l, seed: s, count: c });
+  };
+
+  const variations = () => newSeedAndRun(undefined, Math.max(4, count));
+
+  const pinFromResult = (k: number, content: boolean) => {
+    if (!result) return;
+    setLayers((ls) => ls.map((l, s) => (s === k ? { source: 'pinned', labels: result.labels[image][k], tokens: result.tokens[image][k], pinContent: content } : l)));
+  };
+
+  const regenerateFrom = (k: number) => {
+    if (!result) return;
+    const next = pinBelow(result, image, k, K);
+    setLayers(next);
+    newSeedAndRun(next);
+  };
+
+  const useReference = (enc: EncodedReferenceWire, upTo: number, withContent: boolean) => {
+    setLayers((ls) => ls.map((l, k) => (k >= 1 && k <= upTo ? { source: 'reference', labels: enc.labels[k], tokens: enc.tokens[k], pinContent: withContent } : k === 0 && withContent ? { source: 'reference', labels: enc.labels[0], tokens: enc.tokens[0], pinContent: true } : l)));
+    setNotice(`Stages 1–${upTo} now take the reference's structure${withContent ? ' and content' : ''}. Generate to use them.`);
+    setTab('layers');
+  };
+
+  const applyDrawn = (k: number, labels: Int32Array, source: 'drawn' | 'imported', generate: boolean) => {
+    // A drawn stage fixes its own regions (and so every coarser one); finer stages stay free.
+    const next = layers.map((l, s) => (s === k ? { source, labels, tokens: null, pinContent: false } : s > k ? { ...l, source: 'generate' as const, labels: null, tokens: null, pinContent: false } : l));
+    setLayers(next);
+    setNotice(`Stage ${k} uses your ${source === 'drawn' ? 'drawing' : 'mask'}.`);
+    if (generate) void run({ layers: next });
+  };
+
+  /** The stage k-1 regions the editor splits: a fixed layer, else the shown result, else one region. */
+  const editorParents = useMemo(() => {
+    const T = pack ? pack.dims.T : 0;
+    const k = editorStage - 1;
+    if (k <= 0 || !pack) return new Int32Array(T);
+    const l = layers[k];
+    if (l?.labels) return l.labels;
+    const fromResult = result?.labels[image]?.[k];
+    return fromResult ?? new Int32Array(T);
+  }, [pack, editorStage, layers, result, image]);
+
+  // Keyboard shortcuts.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && e.key === 'Enter') {
+        e.preventDefault();
+        void run();
+        return;
+      }
+      if (mod && (e.key === 'z' || e.key === 'Z') && tab === 'draw') {
+        if (isTyping(e.target)) return;
+        e.preventDefault();
+        if (e.shiftKey) editorRef.current?.redo();
+        else editorRef.current?.undo();
+        return;
+      }
+      if (mod || e.altKey || isTyping(e.target)) return;
+      if (e.key === 'b' || e.key === 'B') { setTab('draw'); editorRef.current?.setTool('brush'); }
+      else if (e.key === 'e' || e.key === 'E') { setTab('draw'); editorRef.current?.setTool('eraser'); }
+      else if (e.key === '[') setSelected((s) => Math.max(0, s - 1));
+      else if (e.key === ']') setSelected((s) => Math.min(K, s + 1));
+      else if (e.key === 'Escape' && jobRef.current) cancel();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [run, cancel, tab, K]);
+
+  if (!pack) {
+    return (
+      <div className="app loading" data-status={status}>
+        <header className="topbar"><div className="brand">NVG Studio</div></header>
+        <main className="center-message">
+          {error ? <div className="error-banner" role="alert">{error}</div> : <div className="spinner-row"><span className="spinner" /> Loading the model pack…</div>}
+          {packs.length > 0 && error && (
+            <select aria-label="Pack" onChange={(e) => void switchPack(e.target.value)} defaultValue="">
+              <option value="" disabled>Choose a pack…</option>
+              {packs.map((p) => <option key={p.dir} value={p.dir}>{p.name}</option>)}
+            </select>
+          )}
+        </main>
+      </div>
+    );
+  }
+
+  const { h, w, imageSize } = pack.dims;
+  const sel = stages[selected];
+  const running = status === 'running';
+  const done = stages.filter(Boolean).length;
+  const cls = pack.classes.find((c) => c.id === classId);
+  const provider = pack.provider;
+
+  return (
+    <div className="app" data-status={status}>
+      <header className="topbar">
+        <div className="brand">NVG Studio</div>
+        <div className="topbar-group">
+          <label htmlFor="pack-select" className="field-label">Pack</label>
+          <select id="pack-select" value={pack.dir} onChange={(e) => void switchPack(e.target.value)} disabled={running}>
+            {packs.map((p) => <option key={p.dir} value={p.dir}>{p.name}</option>)}
+          </select>
+          <span className={`badge ${provider.fallbackReason ? 'warn' : ''}`} title={provider.fallbackReason ?? `Runs on ${provider.provider.toUpperCase()}`} data-testid="provider">
+            {provider.provider.toUpperCase()}
+          </span>
+          {provider.fallbackReason && <span className="muted small fallback" title={provider.fallbackReason}>{provider.fallbackReason}</span>}
+        </div>
+        <div className="topbar-status" role="status" aria-live="polite">
+          {running ? `Generating… stage ${Math.max(0, done - 1)} of ${K}` : status === 'done' ? lastTiming : status === 'cancelled' ? 'Cancelled' : 'Ready'}
+        </div>
+      </header>
+      {error && (
+        <div className="error-banner" role="alert">
+          <span>{error}</span>
+          <button className="link" onClick={() => setError(null)} aria-label="Dismiss the error">Dismiss</button>
+        </div>
+      )}
+      {notice && !error && (
+        <div className="notice-banner" role="status">
+          <span>{notice}</span>
+          <button className="link" onClick={() => setNotice(null)} aria-label="Dismiss">×</button>
+        </div>
+      )}
+      <div className="workspace">
+        <aside className="sidebar left" aria-label="Generation settings">
+          <ClassPicker classes={pack.classes} value={classId} onChange={setClassId} />
+          <div className="field">
+            <label className="field-label" htmlFor="seed">Seed</label>
+            <div className="row">
+              <input id="seed" type="number" min={0} value={seed} onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value) || 0)))} />
+              <button className="icon-btn" onClick={() => setSeed(randomSeed())} aria-label="Random seed" title="Random seed">
+                <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><rect x="1.5" y="1.5" width="13" height="13" rx="3" fill="none" stroke="currentColor" strokeWidth="1.5" /><circle cx="5" cy="5" r="1.3" fill="currentColor" /><circle cx="11" cy="11" r="1.3" fill="currentColor" /><circle cx="8" cy="8" r="1.3" fill="currentColor" /><circle cx="11" cy="5" r="1.3" fill="currentColor" /><circle cx="5" cy="11" r="1.3" fill="currentColor" /></svg>
+              </button>
+            </div>
+          </div>
+          <div className="field">
+            <label className="field-label" htmlFor="count">Batch size</label>
+            <input id="count" type="number" min={1} max={16} value={count} onChange={(e) => setCount(Math.min(16, Math.max(1, Math.floor(Number(e.target.value) || 1))))} />
+          </div>
+          <div className="actions">
+            {running ? (
+              <button id="cancel" className="danger big" onClick={cancel}>Cancel <kbd>Esc</kbd></button>
+            ) : (
+              <button id="generate" className="primary big" onClick={() => void run()}>Generate <kbd>Ctrl ⏎</kbd></button>
+            )}
+            <button id="variations" className="secondary" onClick={variations} disabled={running} title="New seeds, same pins">Variations</button>
+          </div>
+          {running && (
+            <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={K + 1} aria-valuenow={done} aria-label="Generation progress">
+              <div className="progress-bar" style={{ width: `${(100 * done) / (K + 1)}%` }} />
+            </div>
+          )}
+          <div className="muted small summary">
+            <span className="cap">{cls ? prettyName(cls.name) : ''}</span> · {layers.filter((l) => l.source !== 'generate').length} pinned stage(s) · seed {seed}
+          </div>
+        </aside>
+
+        <main className="canvas-area" aria-label="Result">
+          <div className="big-view">
+            <figure>
+              <PixelCanvas image={sel?.previews ? tensorToImageData(sel.previews, image, imageSize) : null} size={288} label={`stage ${selected} image`} data={{ testid: 'stage-image' }} />
+              <figcaption>{selected === K ? 'Final image' : `Image after stage ${selected}`}</figcaption>
+            </figure>
+            <figure>
+              <PixelCanvas image={sel ? labelsToImageData(sel.labels[image], h, w) : null} size={288} label={`stage ${selected} structure map`} data={{ testid: 'stage-structure', labels: sel ? Array.from(sel.labels[image]).join(',') : '' }} />
+              <figcaption>Structure of stage {selected}: {2 ** selected} region{selected ? 's' : ''} · {describeLayer(layers[selected])}</figcaption>
+            </figure>
+          </div>
+          <div className="stage-nav">
+            <button className="small-btn" onClick={() => setSelected((s) => Math.max(0, s - 1))} aria-label="Previous stage" title="Previous stage ([)">‹</button>
+            <StageStrip pack={pack} stages={stages} image={image} selected={selected} layers={layers} running={running} onSelect={setSelected} />
+            <button className="small-btn" onClick={() => setSelected((s) => Math.min(K, s + 1))} aria-label="Next stage" title="Next stage (])">›</button>
+          </div>
+          {result && result.count > 1 && !running && (
+            <section className="variations" aria-label="Variations">
+              <div className="field-label">Variations — pick one</div>
+              <div className="variation-grid">
+                {Array.from({ length: result.count }, (_, b) => (
+                  <button key={b} className={`variation ${b === image ? 'selected' : ''}`} onClick={() => setImage(b)} aria-pressed={b === image} data-variation={b} title={`Seed ${result.seed + b}`}>
+                    <PixelCanvas image={tensorToImageData(result.images, b, imageSize)} size={88} label={`variation ${b + 1}`} />
+                    <span className="small">#{result.seed + b}</span>
+                  </button>
+                ))}
+              </div>
+            </section>
+          )}
+        </main>
+
+        <aside className="sidebar right" aria-label="Stages and tools">
+          <div className="tabs" role="tablist">
+            {(['layers', 'draw', 'reference'] as Tab[]).map((t) => (
+              <button key={t} role="tab" aria-selected={tab === t} className={tab === t ? 'active' : ''} onClick={() => setTab(t)} data-tab={t}>
+                {t === 'layers' ? 'Layers' : t === 'draw' ? 'Draw structure' : 'Reference'}
+              </button>
+            ))}
+          </div>
+          <div hidden={tab !== 'layers'}>
+            <LayersPanel
+              pack={pack} layers={layers} selected={selected} canPinFromResult={!!result && !running}
+              onPinFromResult={pinFromResult}
+              onFree={(k) => setLayers((ls) => ls.map((l, s) => (s === k ? { source: 'generate', labels: null, tokens: null, pinContent: false } : l)))}
+              onToggleContent={(k) => setLayers((ls) => ls.map((l, s) => (s === k && l.tokens ? { ...l, pinContent: !l.pinContent } : l)))}
+              onRegenerateFrom={regenerateFrom}
+              onClear={() => setLayers(freeLayers(K))}
+              onSelect={setSelected}
+            />
+          </div>
+          <div hidden={tab !== 'draw'}>
+            <StructureEditor ref={editorRef} pack={pack} stage={editorStage} onStageChange={setEditorStage} parents={editorParents} onApply={applyDrawn} onError={setError} />
+          </div>
+          <div hidden={tab !== 'reference'}>
+            <ReferencePanel api={api} pack={pack} classId={classId} onError={setError} onUse={useReference} />
+          </div>
+        </aside>
+      </div>
+    </div>
+  );
+}
