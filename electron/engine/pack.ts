@@ -8,9 +8,10 @@
  * EngineError naming the file.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 import { EngineError, errorMessage } from './errors.js';
 import { GRAPH_NAMES, validateManifest, type GraphName, type PackManifest } from './manifest.js';
@@ -40,6 +41,24 @@ export function providerPreference(choice: ProviderChoice = 'auto', platform = p
   if (platform === 'win32') return ['dml', 'cpu'];
   if (platform === 'darwin') return ['coreml', 'cpu'];
   return ['cpu'];
+}
+
+/**
+ * Why an accelerator cannot work before trying it, when that is knowable: onnxruntime-node's
+ * CUDA provider is a separate library its installer downloads, and trying without it only makes
+ * onnxruntime print an alarming load error. Null when the provider is worth a try.
+ */
+export function providerUnavailable(p: ProviderName, platform = process.platform, arch = process.arch): string | null {
+  if (p !== 'cuda') return null;
+  let bin: string;
+  try {
+    bin = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', platform, arch);
+  } catch {
+    return null;
+  }
+  return existsSync(join(bin, 'libonnxruntime_providers_cuda.so'))
+    ? null
+    : 'CUDA not available: onnxruntime-node was installed without its CUDA provider (reinstall it with ONNXRUNTIME_NODE_INSTALL=cuda12 on a machine with CUDA 12)';
 }
 
 // ------------------------------------------------------------------------------ signatures
@@ -285,6 +304,11 @@ export async function loadPack(dir: string, options: LoadPackOptions = {}): Prom
   let provider: ProviderName = 'cpu';
   let lastError: unknown;
   for (const p of providerPreference(options.provider ?? 'auto')) {
+    const unavailable = providerUnavailable(p);
+    if (unavailable) {
+      reasons.push(unavailable);
+      continue;
+    }
     tried.push(p);
     try {
       sessions = await createSessions(graphs, p, options.intraOpThreads, options.spinWait);

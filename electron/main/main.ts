@@ -12,13 +12,14 @@ import { DEFAULT_PACK, PACK_ROOTS, RENDERER_DIST, ROOT } from '../host/paths.js'
 import { NvgService } from '../host/service.js';
 import { APP_CSP, APP_SCHEME, APP_START_URL, resolveAppPath } from './appUrl.js';
 import { registerIpc } from './ipc.js';
-import { UtilityEngine } from './utilityEngine.js';
+import { EngineClient } from '../engine/worker/client.js';
+import { spawnUtilityEngine } from './utilityEngine.js';
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 app.enableSandbox();
 
 let win: BrowserWindow | null = null;
-const engine = new UtilityEngine(join(ROOT, 'dist', 'electron', 'engine', 'worker', 'worker.js'));
+const engine = new EngineClient(spawnUtilityEngine(join(ROOT, 'dist', 'electron', 'engine', 'worker', 'worker.js')));
 engine.onCrash = (err) => console.error(`engine process crashed: ${err.message} (restarting on the next request)`);
 const service = new NvgService(engine, { packRoots: PACK_ROOTS, defaultPack: DEFAULT_PACK });
 

@@ -7,6 +7,11 @@
  * Binary data crosses as Uint8Array (structured clone in Electron; base64 in the WebSocket JSON).
  */
 
+import type { SamplingParams } from '../engine/manifest.js';
+
+/** The pack's sampling defaults (one definition: the manifest's). */
+export type { SamplingParams };
+
 export interface PackClassInfo {
   id: number;
   name: string;
@@ -33,14 +38,6 @@ export interface PackInfo {
   provider: ProviderInfo;
 }
 
-export interface SamplingParams {
-  cfgContentMax: number;
-  cfgStructureMax: number;
-  topPMin: number;
-  structureSteps: number;
-  timeShiftMu: number;
-  gumbelTemperature: number;
-}
 
 /** A pinned stage: its structure (T labels) and/or its content (2^k tokens). */
 export interface StagePinWire {

@@ -1,7 +1,9 @@
 /**
- * The caller's side of the engine worker under Node (a forked child process): request ids, progress
- * callbacks, cancellation and crash recovery. A crashed worker rejects what was in flight with
- * ENGINE_CRASHED; the next call starts a fresh worker and reloads the last pack first.
+ * The caller's side of the engine process: request ids, progress callbacks, cancellation and crash
+ * recovery. A crashed engine rejects what was in flight with ENGINE_CRASHED; the next call starts a
+ * fresh one and reloads the last pack first.
+ * The process itself comes from a `SpawnEngine`: a forked Node child here (CLI, browser host,
+ * tests), an Electron utilityProcess in the app (electron/main/utilityEngine.ts).
  * (A worker thread would not isolate crashes: terminating one inside onnxruntime's run() aborts
  * the whole process, as a test of ours found.)
  */
@@ -33,6 +35,17 @@ interface Pending {
 
 const RAW = '\u0000raw';
 
+/** One running engine process, whatever starts it. */
+export interface EngineTransport {
+  send(msg: unknown): void;
+  /** Registers the handlers; `onExit` gets a human reason ("the engine process exited (code 1)"). */
+  listen(onMessage: (msg: FromWorker) => void, onExit: (reason: string) => void): void;
+  /** Kills the process and resolves once it is gone. */
+  kill(): Promise<void>;
+}
+
+export type SpawnEngine = () => EngineTransport;
+
 function workerEntry(): { url: URL; execArgv: string[] } {
   // From TypeScript sources (tests, `tsx` dev runs) the child needs tsx's loader.
   const fromSource = import.meta.url.endsWith('.ts');
@@ -41,7 +54,26 @@ function workerEntry(): { url: URL; execArgv: string[] } {
     : { url: new URL('./worker.js', import.meta.url), execArgv: [] };
 }
 
-function wirePins(pins: Pins | undefined): Record<string, WirePin> | undefined {
+/** The engine as a forked Node child (structured clone over IPC: typed arrays pass as they are). */
+export const forkNodeEngine: SpawnEngine = () => {
+  const { url, execArgv } = workerEntry();
+  const child: ChildProcess = fork(fileURLToPath(url), [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return {
+    send: (msg) => child.send(msg as object),
+    listen(onMessage, onExit) {
+      child.on('message', onMessage);
+      child.on('error', (err) => onExit(`the engine process failed: ${err.message}`));
+      child.on('exit', (code, signal) => onExit(`the engine process exited (${signal ?? `code ${code}`})`));
+    },
+    kill: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    }),
+  };
+};
+
+export function wirePins(pins: Pins | undefined): Record<string, WirePin> | undefined {
   if (!pins) return undefined;
   const out: Record<string, WirePin> = {};
   for (const [stage, pin] of Object.entries(pins)) {
@@ -60,7 +92,7 @@ export interface ClientGenerateOptions {
 }
 
 export class EngineClient {
-  private worker: ChildProcess | null = null;
+  private worker: EngineTransport | null = null;
   private pending = new Map<string, Pending>();
   private nextId = 1;
   private lastLoad: ToWorker | null = null;
@@ -68,20 +100,19 @@ export class EngineClient {
   /** Called when the worker dies with requests in flight (after they are rejected). */
   onCrash?: (err: WorkerError) => void;
 
-  private ensureWorker(): ChildProcess {
+  constructor(private readonly spawn: SpawnEngine = forkNodeEngine) {}
+
+  private ensureWorker(): EngineTransport {
     if (this.closed) throw new WorkerError('CLOSED', 'the engine client is closed');
     if (this.worker) return this.worker;
-    const { url, execArgv } = workerEntry();
-    const worker = fork(fileURLToPath(url), [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    worker.on('message', (msg: FromWorker) => this.onMessage(msg));
-    worker.on('error', (err) => this.onExit(worker, `the engine process failed: ${err.message}`));
-    worker.on('exit', (code, signal) => this.onExit(worker, `the engine process exited (${signal ?? `code ${code}`})`));
+    const worker = this.spawn();
+    worker.listen((msg) => this.onMessage(msg), (reason) => this.onExit(worker, reason));
     this.worker = worker;
     if (this.lastLoad) this.post({ ...this.lastLoad, id: this.newId() } as ToWorker); // reload after a restart
     return worker;
   }
 
-  private onExit(worker: ChildProcess, reason: string): void {
+  private onExit(worker: EngineTransport, reason: string): void {
     if (this.worker !== worker) return;
     this.worker = null;
     if (this.closed) return;
@@ -156,13 +187,13 @@ export class EngineClient {
     const id = typeof (message as { id?: unknown })?.id === 'string' ? (message as { id: string }).id : RAW;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.ensureWorker().send(message as object);
+      this.ensureWorker().send(message);
     });
   }
 
   /** Kills the engine process as a crash would (tests of crash recovery). */
   kill(): void {
-    this.worker?.kill('SIGKILL');
+    void this.worker?.kill();
   }
 
   async close(): Promise<void> {
@@ -171,10 +202,6 @@ export class EngineClient {
     this.worker = null;
     for (const p of this.pending.values()) p.reject(new WorkerError('CLOSED', 'the engine client was closed'));
     this.pending.clear();
-    if (worker && worker.exitCode === null) {
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      worker.kill();
-      await exited;
-    }
+    await worker?.kill();
   }
 }

@@ -33,7 +33,8 @@ class TokenizerConfig:
 
 
 @dataclass
-class ContentConfig:
+class GeneratorConfig:
+    """A transformer generator and its training budget (the content model's defaults)."""
     width: int = 128
     depth: int = 4
     head_dim: int = 32
@@ -46,16 +47,13 @@ class ContentConfig:
 
 
 @dataclass
-class StructureConfig:
-    width: int = 64
-    depth: int = 4
-    head_dim: int = 32
-    class_dropout: float = 0.1
-    steps: int = 1000
-    batch: int = 64
-    lr: float = 1e-3
-    warmup: int = 50
-    weight_decay: float = 0.05
+class ContentConfig(GeneratorConfig):
+    pass
+
+
+@dataclass
+class StructureConfig(GeneratorConfig):
+    width: int = 64  # half the content model's width, as the paper does
 
 
 @dataclass
