@@ -159,7 +159,8 @@ def model_card(manifest):
         "see the dataset card written by `npm run models:dataset`.",
         "",
         "## Training",
-        f"Hardware: {p['hardware']}. Training time: {p['trainingSeconds']:.0f} s. Steps: {p['steps']}. Commit: {p['commit']}.",
+        f"Hardware: {p['hardware']}. Training time: {p['trainingSeconds']:.0f} s. "
+        f"Steps: {', '.join(f'{k} {v}' for k, v in p['steps'].items())} (the VAR-style baseline: as many as the tokenizer). Commit: {p['commit']}.",
         "Losses: L1 + MSE + VQ (beta 0.25) for the tokenizer; no perceptual or adversarial term "
         "(pretrained perceptual networks cannot be downloaded on the build machines).",
         "",
@@ -190,7 +191,8 @@ def model_card(manifest):
     lines += [
         "",
         "## Speed",
-        f"Python reference sampler on this pack (onnxruntime CPU): {m['referenceSampler']}.",
+        f"Python reference sampler on this pack (onnxruntime, {p['hardware']}): {m['referenceSampler']['msPerImageBatch1']:.0f} ms "
+        f"for one image, {m['referenceSampler']['msPerImageBatch8']:.0f} ms per image in a batch of 8. The TypeScript engine: `npm run bench`.",
         "",
         "## Generation quality",
         *generation_section(m["generation"]),
