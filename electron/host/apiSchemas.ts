@@ -10,11 +10,21 @@ import { describeAjvError, sharedAjv } from '../engine/manifest.js';
 import type { NvgApi } from '../shared/api.js';
 
 export type ApiMethod = Exclude<keyof NvgApi, never>;
-export const API_METHODS = ['listPacks', 'openPack', 'currentPack', 'generate', 'cancel', 'encode'] as const satisfies readonly ApiMethod[];
+export const API_METHODS = [
+  'listPacks', 'openPack', 'currentPack', 'generate', 'cancel', 'encode',
+  'libraryStatus', 'recoverLibrary', 'listProjects', 'recentProjects', 'openProject', 'createProject', 'renameProject',
+  'duplicateProject', 'deleteProject', 'restoreProject', 'selectRecord', 'getRecord', 'exportRecord', 'exportMaps', 'importPng', 'backup',
+] as const satisfies readonly ApiMethod[];
+/** The largest PNG importPng takes. */
+export const MAX_IMPORT_BYTES = 24 * 1024 * 1024;
 
 const id = { type: 'string', minLength: 1, maxLength: 128 };
 const intArray = { type: 'array', items: { type: 'integer', minimum: 0, maximum: 1 << 24 }, maxItems: 1 << 16 };
 const finite = { type: 'number', minimum: -1e6, maximum: 1e6 };
+const rowId = { type: 'integer', minimum: 1, maximum: 2 ** 53 - 1 };
+const projectName = { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' };
+const none = { type: 'array', maxItems: 0 };
+const one = (schema: object) => ({ type: 'array', minItems: 1, maxItems: 1, prefixItems: [schema] });
 
 const GENERATE_REQUEST = {
   type: 'object', additionalProperties: false, required: ['classId', 'seed'],
@@ -23,6 +33,9 @@ const GENERATE_REQUEST = {
     seed: { type: 'integer', minimum: 0, maximum: 2 ** 53 - 1 },
     count: { type: 'integer', minimum: 1, maximum: 64 },
     previews: { type: 'boolean' },
+    parentRecordId: rowId,
+    autosave: { type: 'boolean' },
+    sources: { type: 'array', maxItems: 13, items: { enum: ['generated', 'drawn', 'reference'] } },
     params: {
       type: 'object', additionalProperties: false,
       properties: {
@@ -56,6 +69,37 @@ const PARAMS: Record<ApiMethod, object> = {
   generate: { type: 'array', minItems: 1, maxItems: 1, prefixItems: [GENERATE_REQUEST] },
   cancel: { type: 'array', minItems: 1, maxItems: 1, prefixItems: [id] },
   encode: { type: 'array', minItems: 1, maxItems: 1, prefixItems: [IMAGE] },
+  libraryStatus: none,
+  recoverLibrary: one({
+    oneOf: [
+      { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { enum: ['retry', 'new'] } } },
+      { type: 'object', additionalProperties: false, required: ['kind', 'name'], properties: { kind: { const: 'backup' }, name: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^/\\\\]+$' } } },
+    ],
+  }),
+  listProjects: one({
+    type: 'object', additionalProperties: false,
+    properties: {
+      query: { type: 'string', maxLength: 200 }, classId: { type: 'integer', minimum: 0, maximum: 1 << 20 },
+      tag: { type: 'string', minLength: 1, maxLength: 100 }, seed: { type: 'integer', minimum: 0, maximum: 2 ** 53 - 1 },
+      sort: { enum: ['updated', 'created', 'name'] }, page: { type: 'integer', minimum: 0, maximum: 100_000 },
+    },
+  }),
+  recentProjects: none,
+  openProject: one(rowId),
+  createProject: { type: 'array', maxItems: 1, prefixItems: [projectName] },
+  renameProject: { type: 'array', minItems: 2, maxItems: 2, prefixItems: [rowId, projectName] },
+  duplicateProject: one(rowId),
+  deleteProject: one(rowId),
+  restoreProject: one(rowId),
+  selectRecord: { type: 'array', minItems: 2, maxItems: 2, prefixItems: [rowId, rowId] },
+  getRecord: one(rowId),
+  exportRecord: {
+    type: 'array', minItems: 2, maxItems: 2,
+    prefixItems: [rowId, { type: 'object', additionalProperties: false, required: ['size'], properties: { size: { enum: [1, 4, 8] }, smooth: { type: 'boolean' } } }],
+  },
+  exportMaps: one(rowId),
+  importPng: one({}), // a Uint8Array: checked by hand below
+  backup: none,
 };
 
 /** The WebSocket envelope: { id, method, params }. */
@@ -97,6 +141,12 @@ export function checkParams(method: ApiMethod, args: unknown): { ok: true } | { 
     const want = img.width * img.height * img.channels;
     if (!(img.data instanceof Uint8Array) || img.data.length !== want) {
       return { ok: false, message: `bad parameters for encode: image data must be ${want} bytes (width*height*channels) as a Uint8Array` };
+    }
+  }
+  if (method === 'importPng') {
+    const bytes = (args as [unknown])[0];
+    if (!(bytes instanceof Uint8Array) || bytes.length < 8 || bytes.length > MAX_IMPORT_BYTES) {
+      return { ok: false, message: `bad parameters for importPng: PNG bytes (a Uint8Array of at most ${MAX_IMPORT_BYTES} bytes) expected` };
     }
   }
   return { ok: true };

@@ -18,7 +18,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeWire, encodeWire } from '../shared/wire.js';
 import { parseCall } from './apiSchemas.js';
-import { toApiError, type NvgService } from './service.js';
+import { callService, toApiError, type NvgService } from './service.js';
 
 export interface HostOptions {
   service: NvgService;
@@ -178,13 +178,10 @@ export function startHost(options: HostOptions): Promise<RunningHost> {
           (err) => send({ id, error: toApiError(err) }),
         );
       switch (method) {
-        case 'listPacks': return void reply(service.listPacks());
-        case 'openPack': return void reply(service.openPack(params[0] as string));
-        case 'currentPack': return void reply(service.currentPack());
         case 'cancel': return void reply(service.cancel(prefix + (params[0] as string)));
-        case 'encode': return void reply(service.encode(params[0] as never));
         case 'generate':
           return void reply(service.generate(prefix + id, params[0] as never, (progress) => send({ id, progress })));
+        default: return void reply(callService(service, method, params));
       }
     });
     ws.on('close', () => options.service.cancelAll(prefix));

@@ -10,6 +10,8 @@ import type { GenerateRequest, GenerateResult, StageProgress } from '../engine/g
 import type { PixelImage } from '../engine/image.js';
 import type { EncodedReference } from '../engine/reference.js';
 import type { ClientGenerateOptions, PackSummary } from '../engine/worker/client.js';
+import type { ApiMethod } from './apiSchemas.js';
+import { LibraryHost, NoLibraryError } from './libraryService.js';
 import type {
   EncodedReferenceWire, GenerateRequestWire, GenerateResultWire, ImageWire, PackInfo, StageProgressWire,
 } from '../shared/api.js';
@@ -30,6 +32,8 @@ export class ApiError extends Error {
   }
 }
 
+export { NoLibraryError };
+
 export function toApiError(err: unknown): { code: string; message: string } {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : 'INTERNAL';
@@ -45,6 +49,8 @@ export interface ServiceOptions {
   defaultPack?: string;
   provider?: 'auto' | 'cpu';
   threads?: number;
+  /** The project library file (created when missing); none: no library, no autosave. */
+  libraryPath?: string;
 }
 
 export function packSummaryToInfo(s: PackSummary): PackInfo {
@@ -70,8 +76,12 @@ export class NvgService {
   private current: PackInfo | null = null;
   private opening: Promise<PackInfo> | null = null;
   private jobs = new Map<string, AbortController>();
+  /** The project library: opened here; a damaged or locked file leaves it closed with the reason (libraryStatus). */
+  readonly library: LibraryHost;
 
-  constructor(private readonly engine: EngineLike, private readonly options: ServiceOptions) {}
+  constructor(private readonly engine: EngineLike, private readonly options: ServiceOptions) {
+    this.library = new LibraryHost(options.libraryPath);
+  }
 
   /** Starts loading the default pack; errors surface on the first call that needs it. */
   start(): void {
@@ -125,7 +135,7 @@ export class NvgService {
 
   /** `jobKey` must be unique among running jobs (the transport scopes it to its connection). */
   async generate(jobKey: string, request: GenerateRequestWire, onProgress?: (e: StageProgressWire) => void): Promise<GenerateResultWire> {
-    await this.requirePack();
+    const pack = await this.requirePack();
     if (this.jobs.has(jobKey)) throw new ApiError('BAD_REQUEST', `job '${jobKey}' is already running`);
     const controller = new AbortController();
     this.jobs.set(jobKey, controller);
@@ -134,7 +144,16 @@ export class NvgService {
         { classId: request.classId, seed: request.seed, count: request.count, params: request.params, pins: request.pins, previews: request.previews },
         { signal: controller.signal, onProgress: onProgress && ((e) => onProgress(progressToWire(e))) },
       );
-      return resultToWire(result);
+      const wire = resultToWire(result);
+      if (this.library.isOpen && request.autosave !== false) {
+        // Autosave in the trusted process: one transaction for the whole batch.
+        try {
+          wire.saved = this.library.autosave(pack, request, wire);
+        } catch (err) {
+          wire.saved = { error: toApiError(err) };
+        }
+      }
+      return wire;
     } finally {
       this.jobs.delete(jobKey);
     }
@@ -159,8 +178,46 @@ export class NvgService {
     return { labels: r.labels, tokens: r.tokens };
   }
 
+  /** importPng needs the open pack for the class name and the native image size. */
+  async importPng(bytes: Uint8Array) {
+    const pack = await this.currentPack().catch(() => null);
+    return this.library.importPng(bytes, pack);
+  }
+
   close(): Promise<void> {
     this.cancelAll();
+    this.library.close();
     return this.engine.close();
+  }
+}
+
+/**
+ * Every call but generate and cancel (which need the transport's job ids), with parameters that
+ * passed checkParams. Both transports use it, so they cannot drift apart.
+ */
+export async function callService(service: NvgService, method: Exclude<ApiMethod, 'generate' | 'cancel'>, params: unknown[]): Promise<unknown> {
+  const lib = service.library;
+  const p = params as never[];
+  switch (method) {
+    case 'listPacks': return service.listPacks();
+    case 'openPack': return service.openPack(p[0]);
+    case 'currentPack': return service.currentPack();
+    case 'encode': return service.encode(p[0]);
+    case 'libraryStatus': return lib.libraryStatus();
+    case 'recoverLibrary': return lib.recoverLibrary(p[0]);
+    case 'listProjects': return lib.listProjects(p[0]);
+    case 'recentProjects': return lib.recentProjects();
+    case 'openProject': return lib.openProject(p[0]);
+    case 'createProject': return lib.createProject(p[0]);
+    case 'renameProject': return lib.renameProject(p[0], p[1]);
+    case 'duplicateProject': return lib.duplicateProject(p[0]);
+    case 'deleteProject': return lib.deleteProject(p[0]);
+    case 'restoreProject': return lib.restoreProject(p[0]);
+    case 'selectRecord': return lib.selectRecord(p[0], p[1]);
+    case 'getRecord': return lib.getRecord(p[0]);
+    case 'exportRecord': return lib.exportRecord(p[0], p[1]);
+    case 'exportMaps': return lib.exportMaps(p[0]);
+    case 'importPng': return service.importPng(p[0]);
+    case 'backup': return lib.backup();
   }
 }

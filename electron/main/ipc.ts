@@ -4,9 +4,12 @@
  * as the browser host's WebSocket (electron/host/apiSchemas.ts). Replies are {ok, value} or
  * {ok: false, error: {code, message}} because Electron flattens thrown errors to a string.
  */
-import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { API_METHODS, checkParams, type ApiMethod } from '../host/apiSchemas.js';
-import { toApiError, type NvgService } from '../host/service.js';
+import { callService, toApiError, type NvgService } from '../host/service.js';
+import { writeFileAtomic } from '../export/index.js';
+import { join } from 'node:path';
+import type { ExportedFileWire } from '../shared/api.js';
 import { isTrustedSenderUrl } from './appUrl.js';
 
 export const IPC = { call: 'nvg:call', progress: 'nvg:progress' } as const;
@@ -16,6 +19,27 @@ export type IpcReply = { ok: true; value: unknown } | { ok: false; error: { code
 function trusted(event: IpcMainInvokeEvent, window: () => WebContents | null): boolean {
   const frame = event.senderFrame;
   return !!frame && frame === event.sender.mainFrame && event.sender === window() && isTrustedSenderUrl(frame.url);
+}
+
+async function saveWithDialog(sender: WebContents, file: ExportedFileWire): Promise<ExportedFileWire> {
+  const win = BrowserWindow.fromWebContents(sender);
+  const options = { title: 'Export image', defaultPath: file.fileName, filters: [{ name: 'PNG image', extensions: ['png'] }] };
+  const r = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+  if (r.canceled || !r.filePath) return { fileName: file.fileName, cancelled: true };
+  writeFileAtomic(r.filePath, file.bytes!);
+  return { fileName: file.fileName, savedTo: r.filePath };
+}
+
+async function saveAllWithDialog(sender: WebContents, files: ExportedFileWire[]): Promise<ExportedFileWire[]> {
+  const win = BrowserWindow.fromWebContents(sender);
+  const options = { title: 'Export structure maps into…', properties: ['openDirectory' as const, 'createDirectory' as const] };
+  const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+  if (r.canceled || !r.filePaths[0]) return files.map((f) => ({ fileName: f.fileName, cancelled: true }));
+  return files.map((f) => {
+    const path = join(r.filePaths[0], f.fileName);
+    writeFileAtomic(path, f.bytes!);
+    return { fileName: f.fileName, savedTo: path };
+  });
 }
 
 export function registerIpc(service: NvgService, window: () => WebContents | null): void {
@@ -37,11 +61,16 @@ export function registerIpc(service: NvgService, window: () => WebContents | nul
     const prefix = `w${event.sender.id}:`;
     try {
       switch (m) {
-        case 'listPacks': return { ok: true, value: service.listPacks() };
-        case 'openPack': return { ok: true, value: await service.openPack(params[0] as string) };
-        case 'currentPack': return { ok: true, value: await service.currentPack() };
         case 'cancel': service.cancel(prefix + (params[0] as string)); return { ok: true, value: null };
-        case 'encode': return { ok: true, value: await service.encode(params[0] as never) };
+        case 'exportRecord': {
+          // Electron: the main process asks where to save; the bytes never go back to the page.
+          const file = service.library.exportRecord(params[0] as number, params[1] as never);
+          return { ok: true, value: await saveWithDialog(event.sender, file) };
+        }
+        case 'exportMaps': {
+          const files = service.library.exportMaps(params[0] as number);
+          return { ok: true, value: await saveAllWithDialog(event.sender, files) };
+        }
         case 'generate': {
           const sender = event.sender;
           const value = await service.generate(prefix + (jobId as string), params[0] as never, (progress) => {
@@ -49,6 +78,7 @@ export function registerIpc(service: NvgService, window: () => WebContents | nul
           });
           return { ok: true, value };
         }
+        default: return { ok: true, value: (await callService(service, m, params)) ?? null };
       }
     } catch (err) {
       return { ok: false, error: toApiError(err) };

@@ -21,7 +21,8 @@ app.enableSandbox();
 let win: BrowserWindow | null = null;
 const engine = new EngineClient(spawnUtilityEngine(join(ROOT, 'dist', 'electron', 'engine', 'worker', 'worker.js')));
 engine.onCrash = (err) => console.error(`engine process crashed: ${err.message} (restarting on the next request)`);
-const service = new NvgService(engine, { packRoots: PACK_ROOTS, defaultPack: DEFAULT_PACK });
+// The service (and with it the library) is made once the app is ready: userData is known then.
+let service!: NvgService;
 
 function serveApp(): void {
   protocol.handle(APP_SCHEME, async (request) => {
@@ -67,6 +68,7 @@ app.whenReady().then(() => {
   }
   lockDown();
   serveApp();
+  service = new NvgService(engine, { packRoots: PACK_ROOTS, defaultPack: DEFAULT_PACK, libraryPath: process.env.NVG_LIBRARY || join(app.getPath('userData'), 'library.sqlite') });
   registerIpc(service, () => win?.webContents ?? null);
   service.start();
   createWindow();
@@ -74,5 +76,5 @@ app.whenReady().then(() => {
 });
 
 app.on('window-all-closed', () => {
-  void service.close().finally(() => app.quit());
+  void (service ? service.close() : Promise.resolve()).finally(() => app.quit());
 });

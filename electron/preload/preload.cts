@@ -40,6 +40,22 @@ const api: NvgApi = {
   },
   cancel: (jobId: string) => call('cancel', jobId),
   encode: (image: ImageWire) => call('encode', image),
+  libraryStatus: () => call('libraryStatus'),
+  recoverLibrary: (how) => call('recoverLibrary', how),
+  listProjects: (query) => call('listProjects', query),
+  recentProjects: () => call('recentProjects'),
+  openProject: (id) => call('openProject', id),
+  createProject: (name) => (name === undefined ? call('createProject') : call('createProject', name)),
+  renameProject: (id, name) => call('renameProject', id, name),
+  duplicateProject: (id) => call('duplicateProject', id),
+  deleteProject: (id) => call('deleteProject', id),
+  restoreProject: (id) => call('restoreProject', id),
+  selectRecord: (projectId, recordId) => call('selectRecord', projectId, recordId),
+  getRecord: (id) => call('getRecord', id),
+  exportRecord: (id, options) => call('exportRecord', id, options),
+  exportMaps: (id) => call('exportMaps', id),
+  importPng: (bytes) => call('importPng', bytes),
+  backup: () => call('backup'),
 };
 
 contextBridge.exposeInMainWorld('nvg', api);

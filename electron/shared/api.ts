@@ -8,6 +8,7 @@
  */
 
 import type { SamplingParams } from '../engine/manifest.js';
+import type { VgsRecord } from '../engine/vgs.js';
 
 /** The pack's sampling defaults (one definition: the manifest's). */
 export type { SamplingParams };
@@ -54,6 +55,12 @@ export interface GenerateRequestWire {
   pins?: Record<string, StagePinWire>;
   /** Decode the canvas after every stage for the live stage strip. */
   previews?: boolean;
+  /** Autosave: the library record whose pins were used (the new records branch from it). */
+  parentRecordId?: number;
+  /** Autosave (default true); false for replays and reference reconstructions. */
+  autosave?: boolean;
+  /** Where each stage's structure came from, for the saved record (default 'generated'). */
+  sources?: ('generated' | 'drawn' | 'reference')[];
 }
 
 export interface StageProgressWire {
@@ -76,6 +83,8 @@ export interface GenerateResultWire {
   /** [count, 3, H, W] in [-1, 1]. */
   images: Float32Array;
   timings: { totalMs: number; modelMs: number; typescriptMs: number };
+  /** Where autosave put the images (one record per image), or why it could not. */
+  saved?: { projectId: number; projectName: string; recordIds: number[] } | { error: ApiErrorWire };
 }
 
 export interface EncodedReferenceWire {
@@ -96,6 +105,89 @@ export interface ApiErrorWire {
   message: string;
 }
 
+// ---- the project library (docs/library.md) ----
+
+export type { VgsRecord };
+
+/** The library file: open, or why not and the ways out (a damaged or locked file is never deleted). */
+export interface LibraryStatusWire {
+  ok: boolean;
+  path: string;
+  error?: ApiErrorWire;
+  /** Backup file names (newest first) that recoverLibrary({kind: 'backup'}) can open. */
+  backups: string[];
+}
+
+export type LibraryRecovery = { kind: 'retry' } | { kind: 'new' } | { kind: 'backup'; name: string };
+
+export interface ProjectWire {
+  id: number;
+  name: string;
+  tags: string[];
+  created: number;
+  updated: number;
+  opened: number | null;
+  currentRecordId: number | null;
+  recordCount: number;
+  deletedAt: number | null;
+  /** PNG bytes. */
+  thumbnail: Uint8Array | null;
+}
+
+export interface ProjectListQuery {
+  /** Matches a name substring, a class name, a tag, or (digits) a seed. */
+  query?: string;
+  classId?: number;
+  tag?: string;
+  seed?: number;
+  sort?: 'updated' | 'created' | 'name';
+  /** 0-based; PROJECT_PAGE_SIZE projects a page. */
+  page?: number;
+}
+
+export const PROJECT_PAGE_SIZE = 48;
+
+export interface RecordSummaryWire {
+  id: number;
+  projectId: number;
+  parentId: number | null;
+  classId: number;
+  className: string | null;
+  seed: number;
+  packName: string;
+  created: number;
+  width: number;
+  height: number;
+}
+
+export interface OpenedProjectWire {
+  project: ProjectWire;
+  /** Oldest first; parentId makes the tree. Each with its image (PNG) as a thumbnail. */
+  records: (RecordSummaryWire & { thumbnail: Uint8Array })[];
+  selected: number | null;
+}
+
+export interface RecordWire {
+  summary: RecordSummaryWire;
+  vgs: VgsRecord;
+  /** The image at its native size: PNG bytes and decoded RGBA. */
+  png: Uint8Array;
+  image: ImageWire;
+}
+
+export interface ExportOptionsWire {
+  size: 1 | 4 | 8;
+  smooth?: boolean;
+}
+
+/** An exported file: the bytes (browser host: the page offers them as a download) or where Electron saved it. */
+export interface ExportedFileWire {
+  fileName: string;
+  bytes?: Uint8Array;
+  savedTo?: string;
+  cancelled?: boolean;
+}
+
 export interface NvgApi {
   /** Packs found in the app's pack folders, and the one loaded now. */
   listPacks(): Promise<{ dir: string; name: string }[]>;
@@ -106,4 +198,27 @@ export interface NvgApi {
   cancel(jobId: string): Promise<void>;
   /** A reference image (already resized to the pack's size by the renderer) to its VGS. */
   encode(image: ImageWire): Promise<EncodedReferenceWire>;
+
+  /** The library: whether it opened; recoverLibrary takes one of the ways out of LIBRARY_CORRUPT / LIBRARY_LOCKED. */
+  libraryStatus(): Promise<LibraryStatusWire>;
+  recoverLibrary(how: LibraryRecovery): Promise<LibraryStatusWire>;
+  listProjects(query: ProjectListQuery): Promise<{ projects: ProjectWire[]; hasMore: boolean }>;
+  recentProjects(): Promise<ProjectWire[]>;
+  /** Makes it the current project (autosave goes there) and returns its history. */
+  openProject(id: number): Promise<OpenedProjectWire>;
+  createProject(name?: string): Promise<OpenedProjectWire>;
+  renameProject(id: number, name: string): Promise<ProjectWire>;
+  duplicateProject(id: number): Promise<ProjectWire>;
+  /** Soft delete (the bin); restoreProject undoes it. */
+  deleteProject(id: number): Promise<void>;
+  restoreProject(id: number): Promise<ProjectWire>;
+  selectRecord(projectId: number, recordId: number): Promise<void>;
+  getRecord(id: number): Promise<RecordWire>;
+  /** The record's image with its recipe embedded. */
+  exportRecord(id: number, options: ExportOptionsWire): Promise<ExportedFileWire>;
+  /** The structure map of every stage (colour PNGs, sized like the image). */
+  exportMaps(id: number): Promise<ExportedFileWire[]>;
+  /** Restores an exported PNG as a new project holding its record (opened). */
+  importPng(bytes: Uint8Array): Promise<OpenedProjectWire>;
+  backup(): Promise<{ path: string }>;
 }

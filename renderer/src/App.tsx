@@ -4,16 +4,17 @@
  * the right the stage layers, the structure editor and the reference image.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { EncodedReferenceWire, GenerateResultWire, NvgApi, PackInfo } from '../../electron/shared/api.js';
+import type { EncodedReferenceWire, GenerateResultWire, LibraryStatusWire, NvgApi, OpenedProjectWire, PackInfo, StagePinWire } from '../../electron/shared/api.js';
 import { ClassPicker, prettyName } from './components/ClassPicker.js';
+import { LibraryPanel, type Toast } from './components/LibraryPanel.js';
 import { LayersPanel } from './components/LayersPanel.js';
 import { PixelCanvas } from './components/PixelCanvas.js';
 import { ReferencePanel } from './components/ReferencePanel.js';
 import { StageStrip } from './components/StageStrip.js';
 import { StructureEditor, type EditorHandle } from './components/StructureEditor.js';
-import { buildPins, describeLayer, freeLayers, pinBelow, randomSeed, stageFromProgress, type Layer, type StageData } from './model.js';
+import { buildPins, describeLayer, freeLayers, layerSources, pinBelow, randomSeed, stageFromProgress, type Layer, type StageData } from './model.js';
 import { errorInfo } from './errors.js';
-import { labelsToImageData, tensorToImageData } from './pixels.js';
+import { download, labelsToImageData, pngUrl, rgbaToTensor, tensorToImageData } from './pixels.js';
 
 type Tab = 'layers' | 'draw' | 'reference';
 type Status = 'loading' | 'idle' | 'running' | 'done' | 'cancelled' | 'error';
@@ -38,7 +39,21 @@ export function App({ api }: { api: NvgApi }) {
   const [tab, setTab] = useState<Tab>('layers');
   const [editorStage, setEditorStage] = useState(1);
   const [lastTiming, setLastTiming] = useState<string>('');
+  // The project library: the current project (autosave goes there), its history, and the
+  // library records of the images shown (recordIds[b] for image b of the result).
+  const [libOpen, setLibOpen] = useState(false);
+  const [libStatus, setLibStatus] = useState<LibraryStatusWire | null>(null);
+  const [libVersion, setLibVersion] = useState(0);
+  const [project, setProject] = useState<{ id: number; name: string } | null>(null);
+  const [history, setHistory] = useState<OpenedProjectWire['records']>([]);
+  const [recordIds, setRecordIds] = useState<number[] | null>(null);
+  const [pinsFrom, setPinsFrom] = useState<number | null>(null);
+  const [toast, setToast] = useState<Toast | null>(null);
+  const [exportSize, setExportSize] = useState<1 | 4 | 8>(4);
+  const [exportSmooth, setExportSmooth] = useState(false);
   const jobRef = useRef<string | null>(null);
+  /** Bumped by every run and record load: a stale replay's previews are dropped. */
+  const viewSeq = useRef(0);
   const editorRef = useRef<EditorHandle>(null);
 
   const K = pack?.dims.K ?? 0;
@@ -54,6 +69,19 @@ export function App({ api }: { api: NvgApi }) {
     setEditorStage(1);
     setStatus('idle');
   }, []);
+
+  useEffect(() => {
+    api.libraryStatus().then((st) => {
+      setLibStatus(st);
+      if (!st.ok) setLibOpen(true); // show why, with the ways out
+    }, (err) => setError(errorInfo(err).message));
+  }, [api]);
+
+  useEffect(() => {
+    if (!toast) return;
+    const t = setTimeout(() => setToast(null), toast.action ? 10_000 : 6_000);
+    return () => clearTimeout(t);
+  }, [toast]);
 
   useEffect(() => {
     (async () => {
@@ -88,12 +116,14 @@ export function App({ api }: { api: NvgApi }) {
     const useSeed = opts.seed ?? seed;
     const useCount = opts.count ?? count;
     const live: (StageData | null)[] = new Array(pack.dims.K + 1).fill(null);
+    viewSeq.current++;
     setStages(live.slice());
     setStatus('running');
     setError(null);
     setNotice(null);
     setImage(0);
-    const job = api.generate({ classId, seed: useSeed, count: useCount, pins: buildPins(useLayers), previews: true }, (e) => {
+    const parent = pinsFrom !== null && useLayers.some((l) => l.source === 'pinned') ? pinsFrom : undefined;
+    const job = api.generate({ classId, seed: useSeed, count: useCount, pins: buildPins(useLayers), sources: layerSources(useLayers), previews: true, ...(parent ? { parentRecordId: parent } : {}) }, (e) => {
       live[e.stage] = stageFromProgress(e);
       setStages(live.slice());
     });
@@ -104,6 +134,15 @@ export function App({ api }: { api: NvgApi }) {
       setResultStages(live.slice());
       setStatus('done');
       setLastTiming(`${useCount} image${useCount > 1 ? 's' : ''} in ${(r.timings.totalMs / 1000).toFixed(2)} s`);
+      const saved = r.saved;
+      if (saved && 'recordIds' in saved) {
+        setRecordIds(saved.recordIds);
+        setProject({ id: saved.projectId, name: saved.projectName });
+        void refreshHistory(saved.projectId);
+      } else {
+        setRecordIds(null);
+        if (saved) setNotice(`This result was not saved to the library: ${saved.error.message}`);
+      }
     } catch (err) {
       const e = errorInfo(err);
       if (e.code === 'CANCELLED') {
@@ -117,7 +156,117 @@ export function App({ api }: { api: NvgApi }) {
     } finally {
       jobRef.current = null;
     }
-  }, [api, pack, layers, seed, count, classId, resultStages]);
+  }, [api, pack, layers, seed, count, classId, resultStages, pinsFrom]);
+
+  /** The project's records again (after autosave); openProject also makes it the current project. */
+  async function refreshHistory(projectId: number) {
+    try {
+      const p = await api.openProject(projectId);
+      setHistory(p.records);
+      setProject({ id: p.project.id, name: p.project.name });
+      setLibVersion((v) => v + 1);
+    } catch (err) {
+      setError(errorInfo(err).message);
+    }
+  }
+
+  /** A library record into the stage strip: its stages (structure + tokens) and final image, its class and seed. */
+  const loadRecord = useCallback(async (id: number) => {
+    if (!pack || jobRef.current) return;
+    try {
+      const rec = await api.getRecord(id);
+      const v = rec.vgs;
+      const Kr = v.stages.length - 1;
+      if (Kr !== pack.dims.K || rec.image.width !== pack.dims.imageSize) {
+        setError(`Record ${id} was made with the pack “${v.pack.name}” (${Kr + 1} stages, ${rec.image.width} px); open that pack to use it.`);
+        return;
+      }
+      const labels = v.stages.map((st) => Int32Array.from(st.labels));
+      const tokens = v.stages.map((st) => Int32Array.from(st.tokens));
+      const images = rgbaToTensor(rec.image.data, rec.image.width);
+      const r: GenerateResultWire = { classId: v.classId, seed: v.seed, count: 1, params: v.params, labels: [labels], tokens: [tokens], images, timings: { totalMs: 0, modelMs: 0, typescriptMs: 0 } };
+      const st: StageData[] = labels.map((l, k) => ({ labels: [l], tokens: [tokens[k]], ...(k === Kr ? { previews: images } : {}) }));
+      setResult(r);
+      setResultStages(st);
+      setStages(st);
+      setImage(0);
+      setSelected(Kr);
+      setRecordIds([id]);
+      setClassId(v.classId);
+      setSeed(v.seed);
+      setStatus('done');
+      setError(null);
+      setLastTiming(`Record ${id} · seed ${v.seed}`);
+      setNotice(v.pack.manifestSha256 !== pack.manifestSha256 ? `Made with the pack “${v.pack.name}”, not the open one: pinned stages may not reproduce it.` : null);
+      void api.selectRecord(rec.summary.projectId, id).catch(() => undefined);
+      // The library keeps the final image only: replaying the record with every stage pinned
+      // (exact, not saved again) fills in the stage previews.
+      const seq = ++viewSeq.current;
+      const pins: Record<string, StagePinWire> = {};
+      v.stages.forEach((s, k) => (pins[k] = { labels: s.labels, tokens: s.tokens }));
+      const replay = api.generate({ classId: v.classId, seed: v.seed, count: 1, params: v.params, pins, previews: true, autosave: false }, (e) => {
+        if (viewSeq.current !== seq || e.stage >= Kr || !e.previews) return;
+        st[e.stage] = { ...st[e.stage], previews: e.previews };
+        setStages(st.slice());
+        setResultStages(st.slice());
+      });
+      replay.result.catch(() => undefined);
+    } catch (err) {
+      setError(errorInfo(err).message);
+    }
+  }, [api, pack]);
+
+  const adoptOpened = useCallback((p: OpenedProjectWire) => {
+    setProject({ id: p.project.id, name: p.project.name });
+    setHistory(p.records);
+    setRecordIds(null);
+    if (p.selected !== null) void loadRecord(p.selected);
+  }, [loadRecord]);
+
+  const importFile = useCallback(async (file: File) => {
+    try {
+      const p = await api.importPng(new Uint8Array(await file.arrayBuffer()));
+      adoptOpened(p);
+      setLibVersion((v) => v + 1);
+      setToast({ message: `Restored “${p.project.name}” from ${file.name}.` });
+    } catch (err) {
+      setError(`Could not restore ${file.name}: ${errorInfo(err).message}`);
+    }
+  }, [api, adoptOpened]);
+
+  // Dropping an exported PNG anywhere on the window (outside the reference drop zone) restores it.
+  useEffect(() => {
+    const over = (e: DragEvent) => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    };
+    const drop = (e: DragEvent) => {
+      if (e.defaultPrevented || !e.dataTransfer?.files.length) return;
+      e.preventDefault();
+      const f = e.dataTransfer.files[0];
+      if (f.type === 'image/png' || /\.png$/i.test(f.name)) void importFile(f);
+      else setNotice('Drop a PNG exported by NVG Studio to restore its project.');
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('drop', drop);
+    };
+  }, [importFile]);
+
+  const shownRecord = recordIds?.[image] ?? null;
+
+  const exportShown = async (maps: boolean) => {
+    if (shownRecord === null) return;
+    try {
+      const files = maps ? await api.exportMaps(shownRecord) : [await api.exportRecord(shownRecord, { size: exportSize, smooth: exportSmooth })];
+      for (const f of files) if (f.bytes) download(f.fileName, f.bytes);
+      const f = files[0];
+      setToast({ message: f.cancelled ? 'Export cancelled.' : f.savedTo ? `Saved ${maps ? `${files.length} maps next to ` : ''}${f.savedTo}` : maps ? `Exported ${files.length} structure maps.` : `Exported ${f.fileName} (recipe included).` });
+    } catch (err) {
+      setError(errorInfo(err).message);
+    }
+  };
 
   const cancel = useCallback(() => {
     if (jobRef.current) void api.cancel(jobRef.current).catch((err) => setError(errorInfo(err).message));
@@ -133,12 +282,14 @@ export function App({ api }: { api: NvgApi }) {
 
   const pinFromResult = (k: number, content: boolean) => {
     if (!result) return;
+    setPinsFrom(shownRecord);
     setLayers((ls) => ls.map((l, s) => (s === k ? { source: 'pinned', labels: result.labels[image][k], tokens: result.tokens[image][k], pinContent: content } : l)));
   };
 
   const regenerateFrom = (k: number) => {
     if (!result) return;
     const next = pinBelow(result, image, k, K);
+    setPinsFrom(shownRecord);
     setLayers(next);
     newSeedAndRun(next);
   };
@@ -223,6 +374,12 @@ export function App({ api }: { api: NvgApi }) {
     <div className="app" data-status={status}>
       <header className="topbar">
         <div className="brand">NVG Studio</div>
+        <button id="library-toggle" className={libOpen ? 'active' : ''} aria-pressed={libOpen} onClick={() => setLibOpen((o) => !o)}>
+          Library{libStatus && !libStatus.ok ? ' ⚠' : ''}
+        </button>
+        <span className="project-label muted" data-testid="project-name" title="The current project: every generation is saved here">
+          {project ? project.name : libStatus?.ok ? 'New project on first generation' : 'Not saving (no library)'}
+        </span>
         <div className="topbar-group">
           <label htmlFor="pack-select" className="field-label">Pack</label>
           <select id="pack-select" value={pack.dir} onChange={(e) => void switchPack(e.target.value)} disabled={running}>
@@ -294,6 +451,14 @@ export function App({ api }: { api: NvgApi }) {
               <figcaption>Structure of stage {selected}: {2 ** selected} region{selected ? 's' : ''} · {describeLayer(layers[selected])}</figcaption>
             </figure>
           </div>
+          <div className="export-bar" aria-label="Export">
+            <select id="export-size" value={exportSize} onChange={(e) => setExportSize(Number(e.target.value) as 1 | 4 | 8)} aria-label="Export size">
+              <option value={1}>1×</option><option value={4}>4×</option><option value={8}>8×</option>
+            </select>
+            <label className="small"><input id="export-smooth" type="checkbox" checked={exportSmooth} onChange={(e) => setExportSmooth(e.target.checked)} /> Smooth</label>
+            <button id="export" onClick={() => void exportShown(false)} disabled={shownRecord === null || running} title={shownRecord === null ? 'Only images saved in the library can be exported' : 'PNG with its recipe embedded'}>Export PNG</button>
+            <button id="export-maps" onClick={() => void exportShown(true)} disabled={shownRecord === null || running}>Structure maps</button>
+          </div>
           <div className="stage-nav">
             <button className="small-btn" onClick={() => setSelected((s) => Math.max(0, s - 1))} aria-label="Previous stage" title="Previous stage ([)">‹</button>
             <StageStrip pack={pack} stages={stages} image={image} selected={selected} layers={layers} running={running} onSelect={setSelected} />
@@ -304,9 +469,22 @@ export function App({ api }: { api: NvgApi }) {
               <div className="field-label">Variations — pick one</div>
               <div className="variation-grid">
                 {Array.from({ length: result.count }, (_, b) => (
-                  <button key={b} className={`variation ${b === image ? 'selected' : ''}`} onClick={() => setImage(b)} aria-pressed={b === image} data-variation={b} title={`Seed ${result.seed + b}`}>
+                  <button key={b} className={`variation ${b === image ? 'selected' : ''}`} onClick={() => { setImage(b); if (project && recordIds?.[b]) void api.selectRecord(project.id, recordIds[b]).catch(() => undefined); }} aria-pressed={b === image} data-variation={b} title={`Seed ${result.seed + b}`}>
                     <PixelCanvas image={tensorToImageData(result.images, b, imageSize)} size={88} label={`variation ${b + 1}`} />
                     <span className="small">#{result.seed + b}</span>
+                  </button>
+                ))}
+              </div>
+            </section>
+          )}
+          {project && (
+            <section className="history" aria-label="Project history" data-testid="history">
+              <div className="field-label">History — {project.name} ({history.length})</div>
+              <div className="history-list">
+                {history.map((r) => (
+                  <button key={r.id} className={`history-item ${r.id === shownRecord ? 'selected' : ''}`} data-record-id={r.id} data-parent-id={r.parentId ?? ''}
+                    onClick={() => void loadRecord(r.id)} disabled={running} title={`${r.className ? prettyName(r.className) : `class ${r.classId}`} · seed ${r.seed}${r.parentId ? ` · from #${r.parentId}` : ''}`}>
+                    <img src={pngUrl(r.thumbnail)} alt={`record ${r.id}`} className="pixel" />
                   </button>
                 ))}
               </div>
@@ -329,7 +507,7 @@ export function App({ api }: { api: NvgApi }) {
               onFree={(k) => setLayers((ls) => ls.map((l, s) => (s === k ? { source: 'generate', labels: null, tokens: null, pinContent: false } : l)))}
               onToggleContent={(k) => setLayers((ls) => ls.map((l, s) => (s === k && l.tokens ? { ...l, pinContent: !l.pinContent } : l)))}
               onRegenerateFrom={regenerateFrom}
-              onClear={() => setLayers(freeLayers(K))}
+              onClear={() => { setLayers(freeLayers(K)); setPinsFrom(null); }}
               onSelect={setSelected}
             />
           </div>
@@ -341,6 +519,24 @@ export function App({ api }: { api: NvgApi }) {
           </div>
         </aside>
       </div>
+      <LibraryPanel
+        api={api} open={libOpen} version={libVersion} currentProjectId={project?.id ?? null} status={libStatus}
+        onStatus={(st) => { setLibStatus(st); if (st.ok) { setError(null); setToast({ message: `Library: ${st.path}` }); } }}
+        onClose={() => setLibOpen(false)}
+        onOpened={(p) => { adoptOpened(p); setLibOpen(false); }}
+        onDeleted={(id) => { if (project?.id === id) { setProject(null); setHistory([]); setRecordIds(null); } }}
+        onRenamed={(id, name) => setProject((p) => (p && p.id === id ? { ...p, name } : p))}
+        onImport={(f) => { void importFile(f); setLibOpen(false); }}
+        onToast={setToast}
+        onError={setError}
+      />
+      {toast && (
+        <div className="toast" role="status" data-testid="toast">
+          <span>{toast.message}</span>
+          {toast.action && <button className="link" data-testid="toast-action" onClick={() => { toast.action!.run(); setToast(null); }}>{toast.action.label}</button>}
+          <button className="link" onClick={() => setToast(null)} aria-label="Dismiss">×</button>
+        </div>
+      )}
     </div>
   );
 }

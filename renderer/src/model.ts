@@ -31,6 +31,11 @@ export function buildPins(layers: Layer[]): Record<string, StagePinWire> | undef
   return Object.keys(pins).length ? pins : undefined;
 }
 
+/** Per stage, where its structure came from, as a VGS record says it. */
+export function layerSources(layers: Layer[]): ('generated' | 'drawn' | 'reference')[] {
+  return layers.map((l) => (l.source === 'drawn' || l.source === 'imported' ? 'drawn' : l.source === 'reference' ? 'reference' : 'generated'));
+}
+
 export function describeLayer(layer: Layer): string {
   if (layer.source === 'generate') return 'generated';
   return `${layer.source}${layer.pinContent ? ' + content' : ''}`;

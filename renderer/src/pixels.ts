@@ -25,3 +25,37 @@ export function labelsToImageData(labels: ArrayLike<number>, h: number, w: numbe
   }
   return out;
 }
+
+const urls = new WeakMap<Uint8Array, string>();
+
+/** PNG bytes -> a data: URL for <img> (cached per array; thumbnails are a few KiB). */
+export function pngUrl(bytes: Uint8Array): string {
+  let url = urls.get(bytes);
+  if (!url) {
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    url = `data:image/png;base64,${btoa(s)}`;
+    urls.set(bytes, url);
+  }
+  return url;
+}
+
+/** RGBA bytes (S x S) -> a [1, 3, S, S] tensor in [-1, 1], the engine's image layout. */
+export function rgbaToTensor(data: Uint8Array, size: number): Float32Array {
+  const plane = size * size;
+  const out = new Float32Array(3 * plane);
+  for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) out[c * plane + p] = data[p * 4 + c] / 127.5 - 1;
+  return out;
+}
+
+/** Offers bytes as a file download (the browser host; Electron saves through a dialog in main). */
+export function download(fileName: string, bytes: Uint8Array, type = 'image/png'): void {
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

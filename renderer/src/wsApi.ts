@@ -4,7 +4,10 @@
  * out of the address bar. A dropped connection fails what was in flight with a clear message and
  * the next call reconnects.
  */
-import type { GenerateRequestWire, GenerateResultWire, NvgApi, StageProgressWire } from '../../electron/shared/api.js';
+import type {
+  ExportOptionsWire, ExportedFileWire, GenerateRequestWire, GenerateResultWire, LibraryRecovery, LibraryStatusWire, NvgApi,
+  OpenedProjectWire, ProjectListQuery, ProjectWire, RecordWire, StageProgressWire,
+} from '../../electron/shared/api.js';
 import { decodeWire, encodeWire } from '../../electron/shared/wire.js';
 
 export class ApiCallError extends Error {
@@ -108,6 +111,22 @@ export class WsApi implements NvgApi {
   encode(image: import('../../electron/shared/api.js').ImageWire) {
     return this.call<import('../../electron/shared/api.js').EncodedReferenceWire>('encode', [image]);
   }
+  libraryStatus() { return this.call<LibraryStatusWire>('libraryStatus', []); }
+  recoverLibrary(how: LibraryRecovery) { return this.call<LibraryStatusWire>('recoverLibrary', [how]); }
+  listProjects(query: ProjectListQuery) { return this.call<{ projects: ProjectWire[]; hasMore: boolean }>('listProjects', [query]); }
+  recentProjects() { return this.call<ProjectWire[]>('recentProjects', []); }
+  openProject(id: number) { return this.call<OpenedProjectWire>('openProject', [id]); }
+  createProject(name?: string) { return this.call<OpenedProjectWire>('createProject', name === undefined ? [] : [name]); }
+  renameProject(id: number, name: string) { return this.call<ProjectWire>('renameProject', [id, name]); }
+  duplicateProject(id: number) { return this.call<ProjectWire>('duplicateProject', [id]); }
+  async deleteProject(id: number) { await this.call('deleteProject', [id]); }
+  restoreProject(id: number) { return this.call<ProjectWire>('restoreProject', [id]); }
+  async selectRecord(projectId: number, recordId: number) { await this.call('selectRecord', [projectId, recordId]); }
+  getRecord(id: number) { return this.call<RecordWire>('getRecord', [id]); }
+  exportRecord(id: number, options: ExportOptionsWire) { return this.call<ExportedFileWire>('exportRecord', [id, options]); }
+  exportMaps(id: number) { return this.call<ExportedFileWire[]>('exportMaps', [id]); }
+  importPng(bytes: Uint8Array) { return this.call<OpenedProjectWire>('importPng', [bytes]); }
+  backup() { return this.call<{ path: string }>('backup', []); }
 }
 
 /** The API the app talks to: the preload's in Electron, else the browser host's WebSocket. */

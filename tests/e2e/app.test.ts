@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readRecipe } from '../../electron/export/index.js';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canvasPixels, chromiumMissing, openApp, runAndWait, SHOTS, stageData, type Session } from './harness.js';
@@ -143,7 +144,129 @@ describe.skipIf(!!chromiumMissing)('NVG Studio in chromium (browser host)', () =
     await runAndWait(page);
   }, 90_000);
 
+  it('saves every generation in the library: thumbnail, rename, delete + Undo, export, import (file input and drop)', async () => {
+    const { page } = s;
+    const tmp = mkdtempSync(join(tmpdir(), 'nvg-e2e-export-'));
+    await page.locator('.class-item').nth(5).click();
+    const classId = Number(await page.getAttribute('.class-item.selected', 'data-class-id'));
+    await page.fill('#seed', '4321');
+    await runAndWait(page);
+    // Every earlier generation went into the automatic project, one record per image.
+    expect(await page.textContent('[data-testid="project-name"]')).toBe('Untitled 1');
+    expect(await page.locator('.history-item').count()).toBeGreaterThan(5);
+    expect(await page.getAttribute('.history-item.selected', 'data-record-id')).toBeTruthy();
+
+    await page.click('#library-toggle');
+    await page.waitForSelector('.project-card[data-name="Untitled 1"]');
+    await page.waitForFunction(() => ((document.querySelector('.project-card[data-name="Untitled 1"] img') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0);
+    expect(await page.locator('.recent-item').count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'library.png') });
+
+    // Rename inline.
+    await page.click('.project-card[data-name="Untitled 1"] [data-action="rename"]');
+    await page.fill('.rename-input', 'My cats');
+    await page.press('.rename-input', 'Enter');
+    await page.waitForSelector('.project-card[data-name="My cats"]');
+    expect(await page.textContent('[data-testid="project-name"]')).toBe('My cats');
+    // Search by seed, by name, nothing.
+    await page.fill('#library-search', '4321');
+    await page.waitForSelector('.project-card[data-name="My cats"]');
+    await page.fill('#library-search', 'zebra crossing');
+    await page.waitForSelector('.project-card', { state: 'detached' });
+    await page.fill('#library-search', '');
+    await page.waitForSelector('.project-card[data-name="My cats"]');
+
+    // Delete, then Undo in the toast brings it back.
+    await page.click('.project-card[data-name="My cats"] [data-action="delete"]');
+    await page.waitForSelector('.project-card[data-name="My cats"]', { state: 'detached' });
+    expect(await page.textContent('[data-testid="toast"]')).toContain('Deleted “My cats”');
+    await page.click('[data-testid="toast-action"]');
+    await page.waitForSelector('.project-card[data-name="My cats"]');
+    await page.click('.project-card[data-name="My cats"] .project-thumb');
+    await page.waitForSelector('[data-testid="library"]', { state: 'detached' });
+    expect(await page.textContent('[data-testid="project-name"]')).toBe('My cats');
+    expect(await page.inputValue('#seed')).toBe('4321');
+
+    // Export at 4x: a download whose PNG carries the recipe.
+    await page.selectOption('#export-size', '4');
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    const file = join(tmp, dl.suggestedFilename());
+    await dl.saveAs(file);
+    expect(dl.suggestedFilename()).toMatch(/^My-cats-r\d+-4x\.png$/);
+    const bytes = readFileSync(file);
+    const png = PNG.sync.read(bytes);
+    expect(png.width).toBe(128);
+    const { vgs } = readRecipe(bytes);
+    expect(vgs.seed).toBe(4321);
+    expect(vgs.classId).toBe(classId);
+    await page.click('[data-testid="toast"] [aria-label="Dismiss"]');
+
+    // Another state, then import the PNG through the file input: the record comes back.
+    await page.locator('.class-item').nth(0).click();
+    await page.fill('#seed', '1');
+    await page.click('#library-toggle');
+    await page.setInputFiles('[data-testid="import-input"]', file);
+    await page.waitForSelector('[data-testid="toast"]:has-text("Restored")');
+    await page.waitForFunction(() => (document.querySelector('#seed') as HTMLInputElement).value === '4321');
+    expect(await page.getAttribute('.class-item.selected', 'data-class-id')).toBe(String(classId));
+    expect(await page.textContent('[data-testid="project-name"]')).toContain('seed 4321');
+    expect(await page.locator('.history-item').count()).toBe(1);
+    const st = await stageData(page);
+    st.forEach((tile, k) => expect(tile.labels, `stage ${k}`).toBe(vgs.stages[k].labels.join(',')));
+    // The stage previews come back from an exact replay (the library keeps only the final image).
+    await page.waitForSelector('.stage-tile[data-stage="3"] canvas:not(.empty)');
+    await page.screenshot({ path: join(SHOTS, 'restored.png') });
+
+    // Dropping the PNG on the window restores it too (a second imported project).
+    await page.fill('#seed', '2');
+    await page.evaluate((b64) => {
+      const raw = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([raw], 'dropped.png', { type: 'image/png' }));
+      document.querySelector('.canvas-area')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, bytes.toString('base64'));
+    await page.waitForSelector('[data-testid="toast"]:has-text("dropped.png")');
+    await page.waitForFunction(() => (document.querySelector('#seed') as HTMLInputElement).value === '4321');
+    await page.click('#library-toggle');
+    await page.waitForFunction(() => document.querySelectorAll('.project-card').length === 3);
+    await page.click('#library-toggle');
+  }, 120_000);
+
   it('had no console errors, page errors or CSP violations', () => {
     expect(s.problems).toEqual([]);
   });
+});
+
+describe.skipIf(!!chromiumMissing)('NVG Studio with a damaged library (browser host)', () => {
+  let s: Session;
+  const path = join(mkdtempSync(join(tmpdir(), 'nvg-e2e-bad-')), 'library.sqlite');
+  const garbage = Buffer.from('not a library '.repeat(500));
+  beforeAll(async () => {
+    writeFileSync(path, garbage);
+    s = await openApp({ libraryPath: path });
+  }, 120_000);
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('starts anyway, shows the error with the ways out, and "Start a new library" works; the file is untouched', async () => {
+    const { page } = s;
+    await page.waitForSelector('[data-testid="library-error"][data-code="LIBRARY_CORRUPT"]');
+    expect(await page.textContent('[data-testid="library-error"]')).toContain('left as it is');
+    expect(await page.textContent('[data-testid="project-name"]')).toBe('Not saving (no library)');
+    await page.screenshot({ path: join(SHOTS, 'library-damaged.png') });
+    // Generating works without a library (nothing is saved).
+    await page.click('#library-toggle');
+    await runAndWait(page);
+    expect(await page.isDisabled('#export')).toBe(true);
+    await page.click('#library-toggle');
+    await page.click('[data-testid="library-new"]');
+    await page.waitForSelector('#library-search');
+    await page.click('#library-toggle');
+    await runAndWait(page);
+    expect(await page.textContent('[data-testid="project-name"]')).toBe('Untitled 1');
+    expect(await page.isDisabled('#export')).toBe(false);
+    expect(readFileSync(path).equals(garbage)).toBe(true);
+    expect(s.problems).toEqual([]);
+  }, 90_000);
 });

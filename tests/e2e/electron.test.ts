@@ -4,7 +4,8 @@
  * with ELECTRON_SKIP_BINARY_DOWNLOAD, so it usually is skipped there).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { _electron, type ElectronApplication } from 'playwright-core';
@@ -29,7 +30,7 @@ describe.skipIf(!electron.path)('NVG Studio in Electron', () => {
     buildRenderer();
     const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
     if (tsc.status !== 0) throw new Error(tsc.stdout);
-    app = await _electron.launch({ executablePath: electron.path, args: [join(ROOT, 'dist', 'electron', 'main', 'main.js')] });
+    app = await _electron.launch({ executablePath: electron.path, args: [join(ROOT, 'dist', 'electron', 'main', 'main.js')], env: { ...process.env, NVG_LIBRARY: join(mkdtempSync(join(tmpdir(), 'nvg-electron-lib-')), 'library.sqlite') } });
   }, 120_000);
   afterAll(async () => {
     await app?.close();

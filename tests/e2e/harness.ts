@@ -4,7 +4,8 @@
  * Where chromium is absent the suite is skipped with the reason printed (CI installs it: .ci/run).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { EngineClient } from '../../electron/engine/worker/client.js';
@@ -32,11 +33,14 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function openApp(): Promise<Session> {
+/** `libraryPath`: the project library file (default: a fresh one in a temp folder). */
+export async function openApp(options: { libraryPath?: string } = {}): Promise<Session> {
   buildRenderer();
   mkdirSync(SHOTS, { recursive: true });
   const engine = new EngineClient();
-  const service = new NvgService(engine, { packRoots: PACK_ROOTS, defaultPack: DEFAULT_PACK, provider: 'cpu', threads: 1 });
+  // A fresh project library per session (autosave writes every generation there).
+  const libraryPath = options.libraryPath ?? join(mkdtempSync(join(tmpdir(), 'nvg-e2e-lib-')), 'library.sqlite');
+  const service = new NvgService(engine, { packRoots: PACK_ROOTS, defaultPack: DEFAULT_PACK, provider: 'cpu', threads: 1, libraryPath });
   service.start();
   const host = await startHost({ service, staticDir: RENDERER_DIST });
   const browser = await chromium.launch({

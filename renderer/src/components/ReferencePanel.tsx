@@ -54,7 +54,7 @@ export function ReferencePanel(props: {
       const pins: Record<string, { labels: number[]; tokens: number[] }> = {};
       enc.labels.forEach((l, k) => (pins[k] = { labels: Array.from(l), tokens: Array.from(enc.tokens[k]) }));
       const stages: (Float32Array | null)[] = new Array(K + 1).fill(null);
-      const job = props.api.generate({ classId: props.classId, seed: 0, pins, previews: true }, (e) => {
+      const job = props.api.generate({ classId: props.classId, seed: 0, pins, previews: true, autosave: false }, (e) => {
         stages[e.stage] = e.previews ?? null;
         setRecon([...stages]);
       });
