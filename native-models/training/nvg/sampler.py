@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import rand
+from .config import SamplingConfig
 from .structure import labels_to_embedding, pool_matrix
 
 
@@ -94,21 +95,6 @@ class Pin:
 
 
 @dataclass
-class Params:
-    cfg_content_max: float = 3.5
-    cfg_structure_max: float = 2.5
-    top_p_min: float = 0.5
-    structure_steps: int = 25
-    time_shift_mu: float = 0.5
-    gumbel_temperature: float = 1.0
-
-    @staticmethod
-    def from_manifest(sampling: dict) -> "Params":
-        return Params(sampling["cfgContentMax"], sampling["cfgStructureMax"], sampling["topPMin"],
-                      sampling["structureSteps"], sampling["timeShiftMu"], sampling["gumbelTemperature"])
-
-
-@dataclass
 class Result:
     labels: np.ndarray                    # [B, K+1, T]
     tokens: list                          # per stage [B, 2^k]
@@ -121,7 +107,7 @@ def generate(backend, class_id, seed, count=1, pins=None, params=None, on_stage=
     """Generate `count` variations of class `class_id`; image b uses seed + b. pins: {stage: Pin}."""
     K, h, w, e = backend.K, backend.h, backend.w, backend.e
     T, B = h * w, count
-    params = params or Params.from_manifest(backend.sampling)
+    params = params or SamplingConfig(**backend.sampling)  # the manifest's sampling defaults
     pins = pins or {}
     seeds = [seed + b for b in range(B)]
     cls = np.array([class_id] * B + [backend.null_class] * B, dtype=np.int64)  # CFG: cond | uncond
@@ -130,7 +116,7 @@ def generate(backend, class_id, seed, count=1, pins=None, params=None, on_stage=
     tokens = []
     canvas = np.zeros((B, T, e), dtype=np.float32)
     noise = np.stack([rand.normal(s, 0, rand.STRUCTURE_NOISE, T * K).reshape(T, K) for s in seeds]).astype(np.float32)
-    grid = time_grid(params.structure_steps, params.time_shift_mu)
+    grid = time_grid(params.structureSteps, params.timeShiftMu)
 
     for k in range(K + 1):
         pin = pins.get(k, Pin())
@@ -147,8 +133,8 @@ def generate(backend, class_id, seed, count=1, pins=None, params=None, on_stage=
             x = np.where(known_mask, known, noise).astype(np.float32)
             emb = np.concatenate([labels_to_embedding(labels[:, k - 1], k - 1, K)] * 2)
             canv2, stage2 = np.concatenate([canvas, canvas]), np.full(2 * B, k, dtype=np.int64)
-            g = cfg_scale(k, K, params.cfg_structure_max)
-            for i in range(params.structure_steps):
+            g = cfg_scale(k, K, params.cfgStructureMax)
+            for i in range(params.structureSteps):
                 t = np.full(2 * B, grid[i], dtype=np.float32)
                 v = backend.structure(cls, stage2, t, canv2, emb, np.concatenate([x, x]))
                 v = v[B:] + g * (v[:B] - v[B:])
@@ -157,7 +143,7 @@ def generate(backend, class_id, seed, count=1, pins=None, params=None, on_stage=
             timings["structure"] += time.perf_counter() - t0
             for b, s in enumerate(seeds):
                 gum = rand.gumbel(s, k, rand.GUMBEL, T)
-                labels[b, k] = balanced_split(x[b, :, k - 1], labels[b, k - 1], gum, params.gumbel_temperature)
+                labels[b, k] = balanced_split(x[b, :, k - 1], labels[b, k - 1], gum, params.gumbelTemperature)
         # ---- content of stage k
         n = 2**k
         if pin.tokens is not None:
@@ -169,8 +155,8 @@ def generate(backend, class_id, seed, count=1, pins=None, params=None, on_stage=
             emb = np.concatenate([labels_to_embedding(labels[:, k], k, K)] * 2)
             pool = np.concatenate([np.stack([pool_matrix(labels[b, k], n) for b in range(B)])] * 2)
             _, logits = backend.content(cls, np.full(2 * B, k, dtype=np.int64), np.concatenate([canvas, canvas]), emb, pool)
-            logits = logits[B:] + cfg_scale(k, K, params.cfg_content_max) * (logits[:B] - logits[B:])
-            p = top_p(k, K, params.top_p_min)
+            logits = logits[B:] + cfg_scale(k, K, params.cfgContentMax) * (logits[:B] - logits[B:])
+            p = top_p(k, K, params.topPMin)
             codes = np.zeros((B, n), dtype=np.int64)
             for b, s in enumerate(seeds):
                 u = rand.uniform(s, k, rand.TOKENS, n)
