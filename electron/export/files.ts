@@ -52,17 +52,20 @@ export function safeBaseName(s: string): string {
   return clean || 'nvg';
 }
 
-/** Writes the record's files into `dir` (created if needed); returns their paths, image first. */
-export function exportRecord(dir: string, input: RecordExportInput, options: RecordExportOptions): string[] {
+/** One export file in memory: a name (no folders) and its bytes. */
+export interface ExportFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * The record's files in memory, image first. One builder for both ways out: exportRecord writes
+ * them into a folder (Electron, CLI); the browser host hands them to the page.
+ */
+export function recordFiles(input: RecordExportInput, options: Omit<RecordExportOptions, 'fs'>): ExportFile[] {
   if (safeBaseName(options.baseName) !== options.baseName) throw new ExportError('BAD_INPUT', `unsafe file name "${options.baseName}"; use safeBaseName()`);
-  const io = options.fs ?? nodeFs;
-  mkdirSync(dir, { recursive: true });
-  const files: string[] = [];
-  const put = (name: string, bytes: Uint8Array) => {
-    const path = join(dir, name);
-    writeFileAtomic(path, bytes, io);
-    files.push(path);
-  };
+  const files: ExportFile[] = [];
+  const put = (name: string, bytes: Uint8Array) => files.push({ name, bytes });
   const B = options.baseName;
   const { vgs } = input;
   const grid = gridOf(vgs, input.grid);
@@ -81,21 +84,41 @@ export function exportRecord(dir: string, input: RecordExportInput, options: Rec
   return files;
 }
 
+/** Writes files into `dir` (created if needed), each atomically; returns their paths in order. */
+export function writeExportFiles(dir: string, files: readonly ExportFile[], io: WriteFs = nodeFs): string[] {
+  mkdirSync(dir, { recursive: true });
+  return files.map((f) => {
+    const path = join(dir, f.name);
+    writeFileAtomic(path, f.bytes, io);
+    return path;
+  });
+}
+
+/** Writes the record's files into `dir` (created if needed); returns their paths, image first. */
+export function exportRecord(dir: string, input: RecordExportInput, options: RecordExportOptions): string[] {
+  return writeExportFiles(dir, recordFiles(input, options), options.fs);
+}
+
 export interface BranchExportOptions extends Omit<RecordExportOptions, 'baseName'> {
   grid?: Grid;
   /** Stage previews per record (e.g. from the engine process); no sheet when absent. */
   previews?: (record: RecordSummary, vgs: VgsRecord) => readonly RgbaImage[] | undefined;
 }
 
-/** Exports a record and everything branched from it, each as "<project>-r<id>". Returns all paths. */
-export function exportBranch(library: Library, recordId: number, dir: string, options: BranchExportOptions = {}): string[] {
+/** The files of a record and everything branched from it, each as "<project>-r<id>", in memory. */
+export function branchFiles(library: Library, recordId: number, options: Omit<BranchExportOptions, 'fs'> = {}): ExportFile[] {
   const records = library.branch(recordId);
   const project: Project = library.getProject(records[0].projectId);
   const stem = safeBaseName(project.name);
   return records.flatMap((r) => {
     const vgs = library.getVgs(r.id);
-    return exportRecord(dir, { vgs, png: library.getImage(r.id), className: r.className, grid: options.grid, stagePreviews: options.previews?.(r, vgs) }, { ...options, baseName: `${stem}-r${r.id}` });
+    return recordFiles({ vgs, png: library.getImage(r.id), className: r.className, grid: options.grid, stagePreviews: options.previews?.(r, vgs) }, { ...options, baseName: `${stem}-r${r.id}` });
   });
+}
+
+/** Exports a record and everything branched from it, each as "<project>-r<id>". Returns all paths. */
+export function exportBranch(library: Library, recordId: number, dir: string, options: BranchExportOptions = {}): string[] {
+  return writeExportFiles(dir, branchFiles(library, recordId, options), options.fs);
 }
 
 /** Reads an exported PNG's recipe (drop on the app): the validated VGS record and the A1111 text. */
@@ -109,13 +132,17 @@ export interface RestoreOptions {
   className?: string | null;
   /** The record's image at native size (e.g. regenerated); default: the dropped PNG itself. */
   image?: Uint8Array;
+  /** The project card's thumbnail (PNG); default: the library's own. */
+  thumbnail?: Uint8Array;
+  /** Names the file in error messages. */
+  file?: string;
 }
 
 /** Restores a project from an exported PNG: a new project holding the record, selected. */
 export function restoreFromPng(library: Library, bytes: Uint8Array, options: RestoreOptions = {}): { project: Project; record: RecordSummary } {
-  const { vgs } = importPng(bytes);
+  const { vgs } = importPng(bytes, options.file);
   const name = options.name ?? `${options.className ?? `class ${vgs.classId}`} seed ${vgs.seed}`;
   const project = library.createProject({ name, tags: ['imported'] });
-  const record = library.recordGeneration(project.id, null, vgs, options.image ?? bytes, { className: options.className });
+  const record = library.recordGeneration(project.id, null, vgs, options.image ?? bytes, { className: options.className, thumbnail: options.thumbnail });
   return { project: library.getProject(project.id), record };
 }

@@ -69,3 +69,21 @@ export function resizeForExport(img: RgbaImage, scale: number, mode: ResizeMode)
   const w = Math.round(img.width * scale), h = Math.round(img.height * scale);
   return w === img.width && h === img.height ? img : resizeBilinear(img, w, h);
 }
+
+/**
+ * An integer nearest-upscaled export (4x, 8x) scaled back to the pack's `size`: one pixel of each
+ * f x f block, which is exact for nearest exports. Null when the image is not a square integer
+ * multiple of `size` (a smooth or cropped export): the caller keeps it as it is.
+ */
+export function downscaleExport(img: RgbaImage, size: number): RgbaImage | null {
+  if (img.width === size || img.width !== img.height || img.width % size !== 0) return null;
+  const f = img.width / size;
+  const out = new Uint8Array(size * size * 4);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const from = (y * f * img.width + x * f) * 4;
+      out.set(img.data.subarray(from, from + 4), (y * size + x) * 4);
+    }
+  }
+  return { width: size, height: size, data: out };
+}

@@ -13,7 +13,7 @@ export type ApiMethod = Exclude<keyof NvgApi, never>;
 export const API_METHODS = [
   'listPacks', 'openPack', 'currentPack', 'generate', 'cancel', 'encode',
   'libraryStatus', 'recoverLibrary', 'listProjects', 'recentProjects', 'openProject', 'createProject', 'renameProject',
-  'duplicateProject', 'deleteProject', 'restoreProject', 'selectRecord', 'getRecord', 'exportRecord', 'exportMaps', 'importPng', 'backup',
+  'duplicateProject', 'deleteProject', 'restoreProject', 'selectRecord', 'getRecord', 'exportRecord', 'exportMaps', 'exportBranch', 'setTags', 'importPng', 'backup',
 ] as const satisfies readonly ApiMethod[];
 /** The largest PNG importPng takes. */
 export const MAX_IMPORT_BYTES = 24 * 1024 * 1024;
@@ -61,6 +61,10 @@ const IMAGE = {
   },
 };
 
+const EXPORT_OPTIONS = {
+  type: 'object', additionalProperties: false, required: ['size'], properties: { size: { enum: [1, 4, 8] }, smooth: { type: 'boolean' } },
+};
+
 /** Positional parameters per method (tuples: exactly these, nothing more). */
 const PARAMS: Record<ApiMethod, object> = {
   listPacks: { type: 'array', maxItems: 0 },
@@ -93,11 +97,13 @@ const PARAMS: Record<ApiMethod, object> = {
   restoreProject: one(rowId),
   selectRecord: { type: 'array', minItems: 2, maxItems: 2, prefixItems: [rowId, rowId] },
   getRecord: one(rowId),
-  exportRecord: {
+  exportRecord: { type: 'array', minItems: 2, maxItems: 2, prefixItems: [rowId, EXPORT_OPTIONS] },
+  exportMaps: { type: 'array', minItems: 1, maxItems: 2, prefixItems: [rowId, EXPORT_OPTIONS] },
+  exportBranch: { type: 'array', minItems: 1, maxItems: 2, prefixItems: [rowId, EXPORT_OPTIONS] },
+  setTags: {
     type: 'array', minItems: 2, maxItems: 2,
-    prefixItems: [rowId, { type: 'object', additionalProperties: false, required: ['size'], properties: { size: { enum: [1, 4, 8] }, smooth: { type: 'boolean' } } }],
+    prefixItems: [rowId, { type: 'array', maxItems: 32, items: { type: 'string', minLength: 1, maxLength: 100, pattern: '\\S' } }],
   },
-  exportMaps: one(rowId),
   importPng: one({}), // a Uint8Array: checked by hand below
   backup: none,
 };

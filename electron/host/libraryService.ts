@@ -10,8 +10,8 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { exportImage, importPng, makeThumbnail, safeBaseName, stageMap } from '../export/index.js';
-import { gridOf } from '../export/maps.js';
+import { branchFiles, downscaleExport, exportImage, importPng, makeThumbnail, recordFiles, restoreFromPng, safeBaseName, type ExportFile } from '../export/index.js';
+import type { RgbaImage } from '../shared/png.js';
 import { Library, LibraryError, listBackups, newLibraryPathBeside } from '../library/index.js';
 import type { Project, RecordSummary } from '../library/types.js';
 import { VGS_FORMAT, VGS_VERSION, type VgsRecord } from '../engine/vgs.js';
@@ -35,6 +35,10 @@ function toProjectWire(p: Project, thumbnail: Uint8Array | null): ProjectWire {
     id: p.id, name: p.name, tags: p.tags, created: p.created, updated: p.updated, opened: p.opened,
     currentRecordId: p.currentRecordId, recordCount: p.recordCount, deletedAt: p.deletedAt, thumbnail,
   };
+}
+
+function toFileWire(f: ExportFile): ExportedFileWire {
+  return { fileName: f.name, bytes: new Uint8Array(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength) };
 }
 
 function toRecordWire(r: RecordSummary): RecordSummaryWire {
@@ -315,41 +319,53 @@ export class LibraryHost {
     return { fileName: `${stem}${options.size > 1 ? `-${options.size}x` : ''}.png`, bytes: new Uint8Array(bytes) };
   }
 
-  exportMaps(id: number): ExportedFileWire[] {
+  /**
+   * Everything of one record (docs/library.md "Files"): the image with its recipe at `options`,
+   * per stage the colour map and the masks, labels + tokens JSON, and the contact sheet when
+   * `previews` (one decoded canvas per stage) are given.
+   */
+  bundleFiles(id: number, options: ExportOptionsWire, previews?: readonly RgbaImage[]): { stem: string; files: ExportedFileWire[] } {
     const { stem, summary } = this.baseName(id);
-    const vgs = this.library.getVgs(id);
-    const grid = gridOf(vgs);
-    const cell = Math.max(1, Math.floor(summary.width / grid.w));
-    return vgs.stages.map((_, k) => ({ fileName: `${stem}-stage${k}-map.png`, bytes: new Uint8Array(encodePng(stageMap(vgs, k, grid, cell))) }));
+    const files = recordFiles(
+      { vgs: this.library.getVgs(id), png: this.library.getImage(id), className: summary.className, grid: this.grid, stagePreviews: previews },
+      { baseName: stem, scale: options.size, mode: options.smooth ? 'smooth' : 'nearest' },
+    );
+    return { stem, files: files.map(toFileWire) };
+  }
+
+  /** The record ids of a branch: the record and everything made from it (to render their previews first). */
+  branchIds(id: number): number[] {
+    return this.library.branch(id).map((r) => r.id);
+  }
+
+  /** bundleFiles for every record of the branch, each named "<project>-r<id>". */
+  branchFiles(id: number, options: ExportOptionsWire, previews?: ReadonlyMap<number, readonly RgbaImage[]>): { stem: string; files: ExportedFileWire[] } {
+    const { stem } = this.baseName(id);
+    const files = branchFiles(this.library, id, { grid: this.grid, scale: options.size, mode: options.smooth ? 'smooth' : 'nearest', previews: (r) => previews?.get(r.id) });
+    return { stem: `${stem}-branch`, files: files.map(toFileWire) };
+  }
+
+  /** The open pack's latent grid, set by the service: maps then use the pack's h x w, not a guess from T. */
+  grid: { h: number; w: number } | undefined;
+
+  setTags(id: number, tags: string[]): ProjectWire {
+    return this.project(this.library.setTags(id, tags));
   }
 
   /** A new project (tagged "imported") holding the PNG's record, opened and current. */
   importPng(bytes: Uint8Array, pack: PackInfo | null): OpenedProjectWire {
-    const { vgs } = importPng(bytes, 'the dropped PNG');
+    const file = 'the dropped PNG';
+    const { vgs } = importPng(bytes, file);
     const className = pack && pack.manifestSha256 === vgs.pack.manifestSha256 ? pack.classes.find((c) => c.id === vgs.classId)?.name ?? null : null;
     const lib = this.library;
-    // The image is stored at its native size: an export at 4x / 8x is scaled back down.
+    // The library keeps images at their native size: a 4x / 8x export is scaled back down.
     let png: Uint8Array = bytes;
-    const dims = pack?.dims;
-    const img = decodePng(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'the dropped PNG');
-    if (dims && img.width !== dims.imageSize && img.width % dims.imageSize === 0 && img.width === img.height) {
-      const f = img.width / dims.imageSize;
-      const n = dims.imageSize;
-      const out = new Uint8Array(n * n * 4);
-      for (let y = 0; y < n; y++) {
-        for (let x = 0; x < n; x++) {
-          const from = (y * f * img.width + x * f) * 4;
-          out.set(img.data.subarray(from, from + 4), (y * n + x) * 4);
-        }
-      }
-      png = encodePng({ width: n, height: n, data: out });
+    if (pack) {
+      const small = downscaleExport(decodePng(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), file), pack.dims.imageSize);
+      if (small) png = encodePng(small);
     }
     const name = `${className ?? `class ${vgs.classId}`} seed ${vgs.seed}`.replace(/_/g, ' ');
-    const projectId = lib.database.transaction(() => {
-      const p = lib.createProject({ name, tags: ['imported'] });
-      lib.recordGeneration(p.id, null, vgs, png, { className, thumbnail: makeThumbnail(png) });
-      return p.id;
-    }).immediate();
+    const projectId = lib.database.transaction(() => restoreFromPng(lib, bytes, { name, className, image: png, thumbnail: makeThumbnail(png), file }).project.id).immediate();
     return this.openProject(projectId);
   }
 

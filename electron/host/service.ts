@@ -7,13 +7,17 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { GenerateRequest, GenerateResult, StageProgress } from '../engine/generate.js';
-import type { PixelImage } from '../engine/image.js';
+import { imageToRgba, type PixelImage } from '../engine/image.js';
+import { vgsToRequest, type VgsRecord } from '../engine/vgs.js';
+import { pinAll } from '../export/previews.js';
+import { zipStored } from '../export/zip.js';
+import type { RgbaImage } from '../shared/png.js';
 import type { EncodedReference } from '../engine/reference.js';
 import type { ClientGenerateOptions, PackSummary } from '../engine/worker/client.js';
 import type { ApiMethod } from './apiSchemas.js';
 import { LibraryHost, NoLibraryError } from './libraryService.js';
 import type {
-  EncodedReferenceWire, GenerateRequestWire, GenerateResultWire, ImageWire, PackInfo, StageProgressWire,
+  EncodedReferenceWire, ExportOptionsWire, ExportedFileWire, GenerateRequestWire, GenerateResultWire, ImageWire, PackInfo, StageProgressWire,
 } from '../shared/api.js';
 
 /** What the service needs of an engine client (EngineClient, or Electron's utilityProcess client). */
@@ -116,7 +120,11 @@ export class NvgService {
       return Promise.reject(new ApiError('BAD_REQUEST', `'${dir}' is not one of the app's packs`));
     }
     const opening = this.engine.load(wanted, { provider: this.options.provider ?? 'auto', threads: this.options.threads })
-      .then((summary) => (this.current = packSummaryToInfo(summary)));
+      .then((summary) => {
+        this.current = packSummaryToInfo(summary);
+        this.library.grid = { h: summary.dims.h, w: summary.dims.w };
+        return this.current;
+      });
     this.opening = opening;
     opening.catch(() => undefined).finally(() => { if (this.opening === opening) this.opening = null; });
     return opening;
@@ -184,6 +192,40 @@ export class NvgService {
     return this.library.importPng(bytes, pack);
   }
 
+  /**
+   * The canvas after each stage, for the contact sheet: the record replayed with every stage
+   * pinned (so the replay is the recorded image) and previews on, in the engine process like every
+   * model run. None (no sheet) when the open pack is not the record's: it could not replay it.
+   */
+  async stagePreviews(vgs: VgsRecord): Promise<RgbaImage[] | undefined> {
+    const pack = await this.currentPack().catch(() => null);
+    if (!pack || pack.manifestSha256 !== vgs.pack.manifestSha256) return undefined;
+    const size = pack.dims.imageSize;
+    const previews: RgbaImage[] = [];
+    await this.engine.generate({ ...vgsToRequest(pinAll(vgs)), previews: true }, {
+      onProgress: (e) => {
+        if (e.previews) previews[e.stage] = { width: size, height: size, data: new Uint8Array(imageToRgba(e.previews, 0, size).buffer) };
+      },
+    });
+    return previews.length === vgs.stages.length ? previews : undefined;
+  }
+
+  /** The structure bundle of one record (stage previews from a replay). */
+  async exportBundle(id: number, options: ExportOptionsWire = { size: 1 }): Promise<{ stem: string; files: ExportedFileWire[] }> {
+    const previews = await this.stagePreviews(this.library.library.getVgs(id));
+    return this.library.bundleFiles(id, options, previews);
+  }
+
+  /** The bundle of every record of the branch (one replay per record, one at a time). */
+  async exportBranch(id: number, options: ExportOptionsWire = { size: 1 }): Promise<{ stem: string; files: ExportedFileWire[] }> {
+    const previews = new Map<number, RgbaImage[]>();
+    for (const r of this.library.branchIds(id)) {
+      const p = await this.stagePreviews(this.library.library.getVgs(r));
+      if (p) previews.set(r, p);
+    }
+    return this.library.branchFiles(id, options, previews);
+  }
+
   close(): Promise<void> {
     this.cancelAll();
     this.library.close();
@@ -216,8 +258,16 @@ export async function callService(service: NvgService, method: Exclude<ApiMethod
     case 'selectRecord': return lib.selectRecord(p[0], p[1]);
     case 'getRecord': return lib.getRecord(p[0]);
     case 'exportRecord': return lib.exportRecord(p[0], p[1]);
-    case 'exportMaps': return lib.exportMaps(p[0]);
+    // The browser host: one .zip download (a page may not start hundreds of downloads).
+    case 'exportMaps': return zipped(await service.exportBundle(p[0], p[1]));
+    case 'exportBranch': return zipped(await service.exportBranch(p[0], p[1]));
+    case 'setTags': return lib.setTags(p[0], p[1]);
     case 'importPng': return service.importPng(p[0]);
     case 'backup': return lib.backup();
   }
+}
+
+function zipped(bundle: { stem: string; files: ExportedFileWire[] }): ExportedFileWire[] {
+  const bytes = zipStored(bundle.files.map((f) => ({ name: f.fileName, bytes: f.bytes! })));
+  return [{ fileName: `${bundle.stem}.zip`, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) }];
 }

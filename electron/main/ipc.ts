@@ -7,8 +7,7 @@
 import { BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { API_METHODS, checkParams, type ApiMethod } from '../host/apiSchemas.js';
 import { callService, toApiError, type NvgService } from '../host/service.js';
-import { writeFileAtomic } from '../export/index.js';
-import { join } from 'node:path';
+import { writeExportFiles, writeFileAtomic } from '../export/index.js';
 import type { ExportedFileWire } from '../shared/api.js';
 import { isTrustedSenderUrl } from './appUrl.js';
 
@@ -30,16 +29,18 @@ async function saveWithDialog(sender: WebContents, file: ExportedFileWire): Prom
   return { fileName: file.fileName, savedTo: r.filePath };
 }
 
-async function saveAllWithDialog(sender: WebContents, files: ExportedFileWire[]): Promise<ExportedFileWire[]> {
+/**
+ * Asks for a folder first (nothing is rendered when the user cancels), then builds the files and
+ * writes each atomically there. The bytes never go back to the page, only where they went.
+ */
+async function saveAllWithDialog(sender: WebContents, title: string, build: () => Promise<{ files: ExportedFileWire[] }>): Promise<ExportedFileWire[]> {
   const win = BrowserWindow.fromWebContents(sender);
-  const options = { title: 'Export structure maps into…', properties: ['openDirectory' as const, 'createDirectory' as const] };
+  const options = { title, properties: ['openDirectory' as const, 'createDirectory' as const] };
   const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
-  if (r.canceled || !r.filePaths[0]) return files.map((f) => ({ fileName: f.fileName, cancelled: true }));
-  return files.map((f) => {
-    const path = join(r.filePaths[0], f.fileName);
-    writeFileAtomic(path, f.bytes!);
-    return { fileName: f.fileName, savedTo: path };
-  });
+  if (r.canceled || !r.filePaths[0]) return [{ fileName: '', cancelled: true }];
+  const { files } = await build();
+  const paths = writeExportFiles(r.filePaths[0], files.map((f) => ({ name: f.fileName, bytes: f.bytes! })));
+  return files.map((f, i) => ({ fileName: f.fileName, savedTo: paths[i] }));
 }
 
 export function registerIpc(service: NvgService, window: () => WebContents | null): void {
@@ -68,8 +69,12 @@ export function registerIpc(service: NvgService, window: () => WebContents | nul
           return { ok: true, value: await saveWithDialog(event.sender, file) };
         }
         case 'exportMaps': {
-          const files = service.library.exportMaps(params[0] as number);
-          return { ok: true, value: await saveAllWithDialog(event.sender, files) };
+          const [id, options] = params as [number, never];
+          return { ok: true, value: await saveAllWithDialog(event.sender, 'Export structure maps into…', () => service.exportBundle(id, options)) };
+        }
+        case 'exportBranch': {
+          const [id, options] = params as [number, never];
+          return { ok: true, value: await saveAllWithDialog(event.sender, 'Export the branch into…', () => service.exportBranch(id, options)) };
         }
         case 'generate': {
           const sender = event.sender;

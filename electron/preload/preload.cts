@@ -53,7 +53,9 @@ const api: NvgApi = {
   selectRecord: (projectId, recordId) => call('selectRecord', projectId, recordId),
   getRecord: (id) => call('getRecord', id),
   exportRecord: (id, options) => call('exportRecord', id, options),
-  exportMaps: (id) => call('exportMaps', id),
+  exportMaps: (id, options) => (options ? call('exportMaps', id, options) : call('exportMaps', id)),
+  exportBranch: (id, options) => (options ? call('exportBranch', id, options) : call('exportBranch', id)),
+  setTags: (id, tags) => call('setTags', id, tags),
   importPng: (bytes) => call('importPng', bytes),
   backup: () => call('backup'),
 };

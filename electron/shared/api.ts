@@ -216,8 +216,16 @@ export interface NvgApi {
   getRecord(id: number): Promise<RecordWire>;
   /** The record's image with its recipe embedded. */
   exportRecord(id: number, options: ExportOptionsWire): Promise<ExportedFileWire>;
-  /** The structure map of every stage (colour PNGs, sized like the image). */
-  exportMaps(id: number): Promise<ExportedFileWire[]>;
+  /**
+   * The record's structure bundle (docs/library.md "Files"): the image with its recipe at
+   * `options` (default 1x), per stage the colour map and 1-bit masks, labels + tokens JSON, and a
+   * contact sheet of all stages. Browser host: one .zip; Electron: written into a chosen folder.
+   */
+  exportMaps(id: number, options?: ExportOptionsWire): Promise<ExportedFileWire[]>;
+  /** exportMaps for the record and every record made from it (its branch), same delivery. */
+  exportBranch(id: number, options?: ExportOptionsWire): Promise<ExportedFileWire[]>;
+  /** Replaces the project's tags (trimmed, de-duplicated); search matches them. */
+  setTags(id: number, tags: string[]): Promise<ProjectWire>;
   /** Restores an exported PNG as a new project holding its record (opened). */
   importPng(bytes: Uint8Array): Promise<OpenedProjectWire>;
   backup(): Promise<{ path: string }>;

@@ -256,13 +256,21 @@ export function App({ api }: { api: NvgApi }) {
 
   const shownRecord = recordIds?.[image] ?? null;
 
-  const exportShown = async (maps: boolean) => {
+  /** 'image': the PNG with its recipe; 'maps': the record's structure bundle; 'branch': the bundle of every image made from it. */
+  const exportShown = async (what: 'image' | 'maps' | 'branch') => {
     if (shownRecord === null) return;
+    const options = { size: exportSize, smooth: exportSmooth };
     try {
-      const files = maps ? await api.exportMaps(shownRecord) : [await api.exportRecord(shownRecord, { size: exportSize, smooth: exportSmooth })];
-      for (const f of files) if (f.bytes) download(f.fileName, f.bytes);
+      const files = what === 'image' ? [await api.exportRecord(shownRecord, options)]
+        : what === 'maps' ? await api.exportMaps(shownRecord, options) : await api.exportBranch(shownRecord, options);
+      for (const f of files) if (f.bytes) download(f.fileName, f.bytes, /\.zip$/.test(f.fileName) ? 'application/zip' : 'image/png');
       const f = files[0];
-      setToast({ message: f.cancelled ? 'Export cancelled.' : f.savedTo ? `Saved ${maps ? `${files.length} maps next to ` : ''}${f.savedTo}` : maps ? `Exported ${files.length} structure maps.` : `Exported ${f.fileName} (recipe included).` });
+      const many = what !== 'image';
+      setToast({
+        message: f.cancelled ? 'Export cancelled.'
+          : f.savedTo ? (many ? `Saved ${files.length} files into ${f.savedTo.replace(/[\\/][^\\/]*$/, '')}` : `Saved ${f.savedTo}`)
+          : many ? `Exported ${f.fileName} (maps, masks, labels and contact sheet).` : `Exported ${f.fileName} (recipe included).`,
+      });
     } catch (err) {
       setError(errorInfo(err).message);
     }
@@ -456,8 +464,9 @@ export function App({ api }: { api: NvgApi }) {
               <option value={1}>1×</option><option value={4}>4×</option><option value={8}>8×</option>
             </select>
             <label className="small"><input id="export-smooth" type="checkbox" checked={exportSmooth} onChange={(e) => setExportSmooth(e.target.checked)} /> Smooth</label>
-            <button id="export" onClick={() => void exportShown(false)} disabled={shownRecord === null || running} title={shownRecord === null ? 'Only images saved in the library can be exported' : 'PNG with its recipe embedded'}>Export PNG</button>
-            <button id="export-maps" onClick={() => void exportShown(true)} disabled={shownRecord === null || running}>Structure maps</button>
+            <button id="export" onClick={() => void exportShown('image')} disabled={shownRecord === null || running} title={shownRecord === null ? 'Only images saved in the library can be exported' : 'PNG with its recipe embedded'}>Export PNG</button>
+            <button id="export-maps" onClick={() => void exportShown('maps')} disabled={shownRecord === null || running} title="Per stage: colour map, 1-bit masks, labels and tokens (JSON), and a contact sheet of all stages">Structure maps</button>
+            <button id="export-branch" onClick={() => void exportShown('branch')} disabled={shownRecord === null || running} title="This history image and every image made from it, each with its structure maps">Export branch</button>
           </div>
           <div className="stage-nav">
             <button className="small-btn" onClick={() => setSelected((s) => Math.max(0, s - 1))} aria-label="Previous stage" title="Previous stage ([)">‹</button>

@@ -124,7 +124,9 @@ export class WsApi implements NvgApi {
   async selectRecord(projectId: number, recordId: number) { await this.call('selectRecord', [projectId, recordId]); }
   getRecord(id: number) { return this.call<RecordWire>('getRecord', [id]); }
   exportRecord(id: number, options: ExportOptionsWire) { return this.call<ExportedFileWire>('exportRecord', [id, options]); }
-  exportMaps(id: number) { return this.call<ExportedFileWire[]>('exportMaps', [id]); }
+  exportMaps(id: number, options?: ExportOptionsWire) { return this.call<ExportedFileWire[]>('exportMaps', options ? [id, options] : [id]); }
+  exportBranch(id: number, options?: ExportOptionsWire) { return this.call<ExportedFileWire[]>('exportBranch', options ? [id, options] : [id]); }
+  setTags(id: number, tags: string[]) { return this.call<ProjectWire>('setTags', [id, tags]); }
   importPng(bytes: Uint8Array) { return this.call<OpenedProjectWire>('importPng', [bytes]); }
   backup() { return this.call<{ path: string }>('backup', []); }
 }

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { readRecipe } from '../../electron/export/index.js';
+import { readRecipe, readZip } from '../../electron/export/index.js';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canvasPixels, chromiumMissing, openApp, runAndWait, SHOTS, stageData, type Session } from './harness.js';
@@ -168,6 +168,14 @@ describe.skipIf(!!chromiumMissing)('NVG Studio in chromium (browser host)', () =
     await page.press('.rename-input', 'Enter');
     await page.waitForSelector('.project-card[data-name="My cats"]');
     expect(await page.textContent('[data-testid="project-name"]')).toBe('My cats');
+    // Tag it, find it by the tag, remove the tag.
+    await page.fill('.project-card[data-name="My cats"] [data-action="add-tag"]', 'pets');
+    await page.press('.project-card[data-name="My cats"] [data-action="add-tag"]', 'Enter');
+    await page.waitForSelector('.project-card[data-name="My cats"] .tag[data-tag="pets"]');
+    await page.fill('#library-search', 'pets');
+    await page.waitForSelector('.project-card[data-name="My cats"]');
+    await page.click('.project-card[data-name="My cats"] .tag[data-tag="pets"] [data-action="remove-tag"]');
+    await page.waitForSelector('.project-card[data-name="My cats"] .tag', { state: 'detached' });
     // Search by seed, by name, nothing.
     await page.fill('#library-search', '4321');
     await page.waitForSelector('.project-card[data-name="My cats"]');
@@ -200,6 +208,18 @@ describe.skipIf(!!chromiumMissing)('NVG Studio in chromium (browser host)', () =
     expect(vgs.seed).toBe(4321);
     expect(vgs.classId).toBe(classId);
     await page.click('[data-testid="toast"] [aria-label="Dismiss"]');
+
+    // The structure bundle and the branch: one zip each, with the contact sheet.
+    for (const [button, name] of [['#export-maps', /^My-cats-r\d+\.zip$/], ['#export-branch', /^My-cats-r\d+-branch\.zip$/]] as const) {
+      const [z] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+      expect(z.suggestedFilename()).toMatch(name);
+      const zipPath = join(tmp, z.suggestedFilename());
+      await z.saveAs(zipPath);
+      const names = readZip(readFileSync(zipPath)).map((e) => e.name);
+      expect(names.some((n) => n.endsWith('-sheet.png')), button).toBe(true);
+      expect(names.some((n) => n.endsWith('-labels.json')), button).toBe(true);
+      await page.click('[data-testid="toast"] [aria-label="Dismiss"]');
+    }
 
     // Another state, then import the PNG through the file input: the record comes back.
     await page.locator('.class-item').nth(0).click();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { EngineClient } from '../../electron/engine/worker/client.js';
-import { readRecipe } from '../../electron/export/index.js';
+import { readRecipe, readZip } from '../../electron/export/index.js';
 import { LibraryHost } from '../../electron/host/libraryService.js';
 import { DEFAULT_PACK, PACK_ROOTS } from '../../electron/host/paths.js';
 import { startHost, type RunningHost } from '../../electron/host/server.js';
@@ -181,10 +181,58 @@ describe('library over the WebSocket', () => {
       expect(back.vgs).toEqual(original.vgs);
       expect(Buffer.from(back.image.data).equals(Buffer.from(original.image.data))).toBe(true);
     }
-    const maps = await api<ExportedFileWire[]>('exportMaps', rid);
-    expect(maps.length).toBe(7);
-    expect(decodePng(Buffer.from(maps[6].bytes!)).width).toBe(32);
     expect(await code(api('importPng', new Uint8Array(readFileSync(join(dir, 'static', 'index.html')))))).toBe('NOT_PNG');
+  });
+
+  it('exports the structure bundle of a record as one zip: image, maps, 1-bit masks, labels JSON matching the VGS, a K+1 stage contact sheet', async () => {
+    const rid = opened.records[0].id;
+    const rec = await api<RecordWire>('getRecord', rid);
+    const [zip] = await api<ExportedFileWire[]>('exportMaps', rid, { size: 4 });
+    const B = `Cats-and-dogs-r${rid}`;
+    expect(zip.fileName).toBe(`${B}.zip`);
+    const files = new Map(readZip(zip.bytes!).map((e) => [e.name, e.bytes]));
+    expect(readRecipe(files.get(`${B}.png`)!).vgs).toEqual(rec.vgs);
+    expect(decodePng(Buffer.from(files.get(`${B}.png`)!)).width).toBe(128);
+    for (let k = 0; k <= 6; k++) expect(decodePng(Buffer.from(files.get(`${B}-stage${k}-map.png`)!)).width).toBe(32);
+    const masks = [...files.keys()].filter((n) => /-mask\d+\.png$/.test(n));
+    expect(masks).toContain(`${B}-stage1-mask1.png`);
+    expect(masks.some((n) => n.includes('stage0'))).toBe(false);
+    for (const m of masks) {
+      const ihdr = Buffer.from(files.get(m)!).subarray(16, 29);
+      expect([ihdr.readUInt32BE(0), ihdr[8], ihdr[9]], m).toEqual([32, 1, 0]); // 32 px wide, 1-bit greyscale
+    }
+    const labels = JSON.parse(Buffer.from(files.get(`${B}-labels.json`)!).toString()) as { grid: { h: number; w: number }; stages: { labels: number[]; tokens: number[] }[] };
+    expect(labels.grid).toEqual({ h: 8, w: 8 });
+    expect(labels.stages.map((s) => s.labels)).toEqual(rec.vgs.stages.map((s) => s.labels));
+    expect(labels.stages.map((s) => s.tokens)).toEqual(rec.vgs.stages.map((s) => s.tokens));
+    // One column per stage (K + 1 = 7), each 96 px wide with 4 px gaps.
+    const sheet = decodePng(Buffer.from(files.get(`${B}-sheet.png`)!));
+    expect(sheet.width).toBe(4 + 7 * (96 + 4));
+    // The last column's preview is the record's image (a replay with every stage pinned).
+    const at = (x: number, y: number) => Array.from(sheet.data.subarray((y * sheet.width + x) * 4, (y * sheet.width + x) * 4 + 3));
+    expect(at(4 + 6 * 100, 4)).toEqual(Array.from(rec.image.data.subarray(0, 3)));
+  }, 60_000);
+
+  it('exports a branch: the record and every image made from it, each with its bundle', async () => {
+    const root = opened.records[0].id;
+    const [zip] = await api<ExportedFileWire[]>('exportBranch', root);
+    expect(zip.fileName).toBe(`Cats-and-dogs-r${root}-branch.zip`);
+    const names = readZip(zip.bytes!).map((e) => e.name);
+    const images = names.filter((n) => /-r\d+\.png$/.test(n));
+    expect(images).toEqual(opened.records.slice(0, 4).map((r) => `Cats-and-dogs-r${r.id}.png`));
+    for (const img of images) expect(names).toContain(img.replace(/\.png$/, '-sheet.png'));
+    expect(await code(api('exportBranch', root, { size: 2 }))).toBe('BAD_REQUEST');
+  }, 120_000);
+
+  it('adds and removes tags; search finds them', async () => {
+    const id = opened.project.id;
+    expect((await api<ProjectWire>('setTags', id, ['pets', ' Pets ', 'cute'])).tags.map((t) => t.toLowerCase()).sort()).toEqual(['cute', 'pets']); // case-insensitive: one "pets"
+    const found = await api<{ projects: ProjectWire[] }>('listProjects', { query: 'cute' });
+    expect(found.projects.map((p) => p.id)).toEqual([id]);
+    expect((await api<ProjectWire>('setTags', id, ['pets'])).tags).toEqual(['pets']);
+    expect((await api<{ projects: ProjectWire[] }>('listProjects', { query: 'cute' })).projects).toEqual([]);
+    expect(await code(api('setTags', id, ['']))).toBe('BAD_REQUEST');
+    expect(await code(api('setTags', id))).toBe('BAD_REQUEST');
   });
 
   it('backs the library up', async () => {

@@ -1,7 +1,7 @@
 /**
  * The project library as a drawer over the left of the window: search (name, class, tag or seed),
  * sort, the recent projects, a grid of project cards (thumbnail, rename inline, duplicate, delete
- * with Undo), a new project, import of an exported PNG, a backup. When the library file did not
+ * with Undo, tags added and removed on the card), a new project, import of an exported PNG, a backup. When the library file did not
  * open (damaged, locked) it shows why and the ways out instead; the file itself is never deleted.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -91,6 +91,12 @@ export function LibraryPanel(props: {
       action: { label: 'Undo', run: () => void act(() => api.restoreProject(p.id)) },
     });
   });
+  // Tags: the whole list is sent each time (setTags replaces it), so a stale card cannot merge.
+  const setTags = (p: ProjectWire, tags: string[]) => act(() => api.setTags(p.id, tags));
+  const addTag = (p: ProjectWire, raw: string) => {
+    const t = raw.trim();
+    if (t && !p.tags.some((x) => x.toLowerCase() === t.toLowerCase())) void setTags(p, [...p.tags, t]);
+  };
   const recover = (how: LibraryRecovery) => act(async () => props.onStatus(await api.recoverLibrary(how)));
 
   if (!props.open) return null;
@@ -169,6 +175,22 @@ export function LibraryPanel(props: {
                 ) : (
                   <div className="project-name" title={p.name} onDoubleClick={() => setRenaming(p.id)}>{p.name}</div>
                 )}
+                <div className="project-tags row wrap" data-testid="project-tags">
+                  {p.tags.map((t) => (
+                    <span key={t} className="tag small" data-tag={t}>
+                      <button className="link" onClick={() => { setQuery(t); setPages(1); }} title={`Projects tagged “${t}”`}>{t}</button>
+                      <button className="link" onClick={() => void setTags(p, p.tags.filter((x) => x !== t))} aria-label={`Remove tag ${t}`} data-action="remove-tag">×</button>
+                    </span>
+                  ))}
+                  <input
+                    className="tag-input small" placeholder="+ tag" maxLength={100} aria-label={`Add a tag to ${p.name}`} data-action="add-tag"
+                    onKeyDown={(e) => {
+                      const input = e.target as HTMLInputElement;
+                      if (e.key === 'Enter') { addTag(p, input.value); input.value = ''; }
+                      if (e.key === 'Escape') input.value = '';
+                    }}
+                  />
+                </div>
                 <div className="muted small">{p.recordCount} image{p.recordCount === 1 ? '' : 's'} · {new Date(p.updated).toLocaleDateString()}</div>
                 <div className="project-actions">
                   <button className="small-btn" onClick={() => { renameCancelled.current = false; setRenaming(p.id); }} data-action="rename">Rename</button>
