@@ -572,7 +572,8 @@ export function cellRegions(mask: LabelImage, h: number, w: number): CellRegions
  *   Children may be uneven, or empty when S holds a single majority region (then the whole
  *   cluster gets bit 0).
  * - "balanced": the nearest even split: cells ranked by the fraction of their pixels outside A
- *   (descending, ties -> lower position first); the first floor(m/2) form the "rest" child.
+ *   (descending), ties by squared distance (row, col units) to the centroid of the rest weighted by
+ *   those fractions (ascending), then lower position; the first floor(m/2) form the "rest" child.
  * - Then the canonical rule: the child holding S's smallest position gets bit 0, so which child
  *   a region lands in depends on position, never on region ids.
  * Returns labels 2 * parent + bit (nested in the parents by construction).
@@ -595,6 +596,7 @@ export function maskToStageLabels(mask: LabelImage, h: number, w: number, k: num
   const out = new Int32Array(T);
   const inRest = new Uint8Array(T);
   const restFraction = new Float64Array(T);
+  const distance = new Float64Array(T);
   for (const [parent, members] of groupByParent(parents)) {
     // Dominant region of the parent cluster by pixel coverage.
     const cover = new Float64Array(R);
@@ -610,7 +612,17 @@ export function maskToStageLabels(mask: LabelImage, h: number, w: number, k: num
         for (let r = 0; r < R; r++) total += counts[p * R + r];
         restFraction[p] = 1 - counts[p * R + A] / total;
       }
-      const ranked = members.slice().sort((a, b) => restFraction[b] - restFraction[a] || a - b);
+      // Cells the drawing covers equally (most often: not at all) are taken nearest to the drawn
+      // region first, so a small shape grows outwards evenly instead of along the top rows.
+      let sw = 0, sy = 0, sx = 0;
+      for (const p of members) {
+        sw += restFraction[p];
+        sy += restFraction[p] * Math.floor(p / w);
+        sx += restFraction[p] * (p % w);
+      }
+      const cy = sw > 0 ? sy / sw : 0, cx = sw > 0 ? sx / sw : 0;
+      for (const p of members) distance[p] = (Math.floor(p / w) - cy) ** 2 + ((p % w) - cx) ** 2;
+      const ranked = members.slice().sort((a, b) => restFraction[b] - restFraction[a] || distance[a] - distance[b] || a - b);
       const ones = Math.floor(members.length / 2);
       ranked.forEach((p, r) => (inRest[p] = r < ones ? 1 : 0));
     }

@@ -4,21 +4,15 @@
  * as the browser host's WebSocket (electron/host/apiSchemas.ts). Replies are {ok, value} or
  * {ok: false, error: {code, message}} because Electron flattens thrown errors to a string.
  */
-import { BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { API_METHODS, checkParams, type ApiMethod } from '../host/apiSchemas.js';
+import { BrowserWindow, dialog, ipcMain, type WebContents } from 'electron';
 import { callService, toApiError, type NvgService } from '../host/service.js';
 import { writeExportFiles, writeFileAtomic } from '../export/index.js';
 import type { ExportedFileWire } from '../shared/api.js';
-import { isTrustedSenderUrl } from './appUrl.js';
+import { checkIpcCall, isTrustedSender } from './policy.js';
 
 export const IPC = { call: 'nvg:call', progress: 'nvg:progress' } as const;
 
 export type IpcReply = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
-
-function trusted(event: IpcMainInvokeEvent, window: () => WebContents | null): boolean {
-  const frame = event.senderFrame;
-  return !!frame && frame === event.sender.mainFrame && event.sender === window() && isTrustedSenderUrl(frame.url);
-}
 
 async function saveWithDialog(sender: WebContents, file: ExportedFileWire): Promise<ExportedFileWire> {
   const win = BrowserWindow.fromWebContents(sender);
@@ -45,20 +39,10 @@ async function saveAllWithDialog(sender: WebContents, title: string, build: () =
 
 export function registerIpc(service: NvgService, window: () => WebContents | null): void {
   ipcMain.handle(IPC.call, async (event, method: unknown, args: unknown): Promise<IpcReply> => {
-    if (!trusted(event, window)) return { ok: false, error: { code: 'FORBIDDEN', message: 'IPC from an untrusted frame' } };
-    if (typeof method !== 'string' || !(API_METHODS as readonly string[]).includes(method)) {
-      return { ok: false, error: { code: 'BAD_REQUEST', message: 'unknown method' } };
-    }
-    const m = method as ApiMethod;
-    // generate's first argument is the job id chosen by the preload; the rest are the API's.
-    const list = Array.isArray(args) ? args : [];
-    const jobId = m === 'generate' ? list[0] : undefined;
-    const params = m === 'generate' ? list.slice(1) : list;
-    if (m === 'generate' && (typeof jobId !== 'string' || jobId.length < 1 || jobId.length > 128)) {
-      return { ok: false, error: { code: 'BAD_REQUEST', message: 'bad job id' } };
-    }
-    const checked = checkParams(m, params);
-    if (!checked.ok) return { ok: false, error: { code: 'BAD_REQUEST', message: checked.message } };
+    if (!isTrustedSender(event, window())) return { ok: false, error: { code: 'FORBIDDEN', message: 'IPC from an untrusted frame' } };
+    const checked = checkIpcCall(method, args);
+    if (!checked.ok) return checked;
+    const { method: m, jobId, params } = checked;
     const prefix = `w${event.sender.id}:`;
     try {
       switch (m) {

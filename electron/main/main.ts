@@ -12,6 +12,7 @@ import { DEFAULT_PACK, PACK_ROOTS, RENDERER_DIST, ROOT } from '../host/paths.js'
 import { NvgService } from '../host/service.js';
 import { APP_CSP, APP_SCHEME, APP_START_URL, resolveAppPath } from './appUrl.js';
 import { registerIpc } from './ipc.js';
+import { denyNavigation, permissionCheckHandler, permissionRequestHandler, windowOpenHandler, windowOptions } from './policy.js';
 import { EngineClient } from '../engine/worker/client.js';
 import { spawnUtilityEngine } from './utilityEngine.js';
 
@@ -37,24 +38,18 @@ function serveApp(): void {
 }
 
 function lockDown(): void {
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.setPermissionRequestHandler(permissionRequestHandler);
+  session.defaultSession.setPermissionCheckHandler(permissionCheckHandler);
   app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-navigate', (e) => e.preventDefault());
-    contents.on('will-redirect', (e) => e.preventDefault());
+    contents.on('will-navigate', (e, url) => denyNavigation(e, url));
+    contents.on('will-redirect', (e, url) => denyNavigation(e, url));
     contents.on('will-attach-webview', (e) => e.preventDefault());
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.setWindowOpenHandler(windowOpenHandler);
   });
 }
 
 function createWindow(): void {
-  win = new BrowserWindow({
-    width: 1360, height: 880, minWidth: 1100, minHeight: 700, title: 'NVG Studio', backgroundColor: '#14171f', show: false,
-    webPreferences: {
-      preload: join(ROOT, 'dist', 'electron', 'preload', 'preload.cjs'),
-      contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: false,
-    },
-  });
+  win = new BrowserWindow(windowOptions(ROOT));
   win.once('ready-to-show', () => win?.show());
   win.on('closed', () => (win = null));
   void win.loadURL(APP_START_URL);

@@ -8,6 +8,7 @@ COMMANDS = {
     "export": ("nvg.export", "export a trained run to a model pack and check it in onnxruntime"),
     "eval": ("nvg.evaluate", "measure a pack on the held-out split"),
     "quality": ("nvg.quality", "classifier-based generation quality and structure adherence of a pack"),
+    "samples": ("nvg.samples", "sample sheets (per class, structure-guided) for a pack's model card"),
     "sample": ("nvg.sampler", "generate images with the Python reference sampler"),
     "fixtures": ("nvg.fixtures", "write the Python/TypeScript parity fixtures"),
 }

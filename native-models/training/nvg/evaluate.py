@@ -197,6 +197,14 @@ def model_card(manifest):
         "## Generation quality",
         *generation_section(m["generation"]),
         "",
+        "## Samples",
+        "Per class (`python -m nvg samples`): samples/classes.png. Structure-guided (a drawn stage-1 map pinned, "
+        "the map in the first column): samples/structure.png.",
+        "",
+        "![samples per class](samples/classes.png)",
+        "",
+        "![structure-guided samples](samples/structure.png)",
+        "",
         "## Known limits",
         "Small models trained briefly on CPU: expect coarse, blurry emoji-like images. Export check (max |ORT - PyTorch|): "
         + ", ".join(f"{k} {v:.1e}" for k, v in manifest["exportCheck"]["maxAbsDiff"].items()) + ".",

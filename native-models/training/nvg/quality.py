@@ -136,8 +136,11 @@ def precision_recall(real, fake, k=3):
 
 # ---------------------------------------------------------------- structure adherence
 def mask_to_stage1(mask, h, w):
-    """A boolean mask (any size) -> balanced stage-1 labels on the h x w grid: the T/2 cells with
-    the largest share of mask pixels form one child (ties: lower position), canonical form."""
+    """A boolean mask (any size) -> balanced stage-1 labels on the h x w grid, the rule of the
+    TypeScript engine (structure.ts maskToStageLabels, "balanced"): the region covering most pixels
+    is dominant (ties: the region at position 0); cells are ranked by their share of the other
+    region (descending), ties by squared distance to that share's centroid, then position; the
+    first T/2 form one child; canonical form (position 0 has bit 0)."""
     H, W = mask.shape
     ys, xs = np.arange(H) * h // H, np.arange(W) * w // W
     share = np.zeros((h, w))
@@ -145,8 +148,18 @@ def mask_to_stage1(mask, h, w):
     count = np.zeros((h, w))
     np.add.at(count, (ys[:, None], xs[None, :]), 1.0)
     share = (share / count).reshape(-1)
+    dominant_true = mask.sum() > mask.size - mask.sum() or (2 * mask.sum() == mask.size and bool(mask[0, 0]))
+    rest = 1.0 - share if dominant_true else share
     T = h * w
-    order = np.lexsort((np.arange(T), -share))
+    rows, cols = np.arange(T) // w, np.arange(T) % w
+    sw = sy = sx = 0.0
+    for p in range(T):  # sequential sums, as the TypeScript loop adds them
+        sw += rest[p]
+        sy += rest[p] * rows[p]
+        sx += rest[p] * cols[p]
+    cy, cx = (sy / sw, sx / sw) if sw > 0 else (0.0, 0.0)
+    distance = (rows - cy) ** 2 + (cols - cx) ** 2
+    order = np.lexsort((np.arange(T), distance, -rest))
     labels = np.zeros(T, dtype=np.int64)
     labels[order[: T // 2]] = 1
     return labels ^ labels[0]  # canonical: position 0 has bit 0
