@@ -65,7 +65,11 @@ export function corruptError(path: string, reason: string, cause?: unknown): Lib
 
 /** Cheap checks on the raw bytes, before SQLite sees the file. */
 function checkHeader(path: string): void {
-  const size = statSync(path).size;
+  const stat = statSync(path);
+  if (!stat.isFile()) {
+    throw new LibraryError('LIBRARY_IO', `Cannot open the library "${path}": it is not a file (a folder?). Choose a file path for the library.`, { path });
+  }
+  const size = stat.size;
   if (size === 0) return; // SQLite treats an empty file as a new database
   if (size < 100) throw corruptError(path, `only ${size} bytes, shorter than an SQLite header`);
   const head = Buffer.alloc(100);

@@ -182,7 +182,9 @@ def drawn_maps(size=256):
     c = size / 2
     return {
         "circle": (xx - c) ** 2 + (yy - c) ** 2 <= (0.31 * size) ** 2,
-        "rectangle": (np.abs(xx - c) <= 0.34 * size) & (np.abs(yy - c) <= 0.22 * size),
+        # a wide bar covering nearly half the image: a balanced split keeps it a rectangle (a smaller
+        # one would grow into the same central blob as the circle on an 8x8 grid)
+        "rectangle": (np.abs(xx - c) <= 0.44 * size) & (np.abs(yy - c) <= 0.25 * size),
         "halves": xx >= c,
     }
 
