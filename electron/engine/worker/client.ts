@@ -167,7 +167,7 @@ export class EngineClient {
     const id = this.newId();
     const wire: WireGenerateRequest = {
       classId: request.classId, seed: request.seed, count: request.count,
-      params: request.params as Record<string, number> | undefined, pins: wirePins(request.pins), previews: request.previews,
+      params: request.params, pins: wirePins(request.pins), previews: request.previews,
     };
     for (const key of Object.keys(wire) as (keyof WireGenerateRequest)[]) if (wire[key] === undefined) delete wire[key];
     const cancel = () => this.worker?.send({ type: 'cancel', id: this.newId(), target: id } satisfies ToWorker);

@@ -11,23 +11,14 @@
 import type { ErrorObject } from 'ajv';
 import { describeAjvError, sharedAjv } from '../manifest.js';
 import type { ProviderChoice } from '../pack.js';
+import type { GenerateRequestWire, StagePinWire } from '../../shared/api.js';
 
 export type RequestId = string;
 
-/** A pinned stage on the wire: plain integer arrays (typed arrays are converted by the client). */
-export interface WirePin {
-  labels?: number[] | null;
-  tokens?: number[] | null;
-}
-
-export interface WireGenerateRequest {
-  classId: number;
-  seed: number;
-  count?: number;
-  params?: Record<string, number>;
-  pins?: Record<string, WirePin>;
-  previews?: boolean;
-}
+/** A pinned stage and a generation request on the wire: the app contract's own types (plain
+ * integer arrays; typed arrays are converted by the client). */
+export type WirePin = StagePinWire;
+export type WireGenerateRequest = GenerateRequestWire;
 
 export type ToWorker =
   | { type: 'load'; id: RequestId; packDir: string; provider?: ProviderChoice; threads?: number }
