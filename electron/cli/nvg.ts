@@ -32,7 +32,8 @@ function findRoot(start: string): string {
 }
 
 const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
-const DEFAULT_PACK = process.env.NVG_PACK ?? join(ROOT, 'native-models', 'packs', 'tiny');
+const DEFAULT_PACK = process.env.NVG_PACK || [join(ROOT, 'native-models', 'packs', 'emoji64'), join(ROOT, 'native-models', 'packs', 'tiny')]
+  .find((p) => existsSync(join(p, 'manifest.json'))) || join(ROOT, 'native-models', 'packs', 'tiny');
 
 class UsageError extends Error {}
 

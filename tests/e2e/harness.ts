@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { EngineClient } from '../../electron/engine/worker/client.js';
-import { DEFAULT_PACK, PACK_ROOTS, RENDERER_DIST, ROOT } from '../../electron/host/paths.js';
+import { TINY_PACK, PACK_ROOTS, RENDERER_DIST, ROOT } from '../../electron/host/paths.js';
 import { startHost, type RunningHost } from '../../electron/host/server.js';
 import { NvgService } from '../../electron/host/service.js';
 
@@ -33,14 +33,15 @@ export interface Session {
   close(): Promise<void>;
 }
 
-/** `libraryPath`: the project library file (default: a fresh one in a temp folder). */
-export async function openApp(options: { libraryPath?: string } = {}): Promise<Session> {
+/** `libraryPath`: the project library file (default: a fresh one in a temp folder); `pack`: the
+ *  pack opened at start (default: the tiny pack, which keeps the suite fast). */
+export async function openApp(options: { libraryPath?: string; pack?: string } = {}): Promise<Session> {
   buildRenderer();
   mkdirSync(SHOTS, { recursive: true });
   const engine = new EngineClient();
   // A fresh project library per session (autosave writes every generation there).
   const libraryPath = options.libraryPath ?? join(mkdtempSync(join(tmpdir(), 'nvg-e2e-lib-')), 'library.sqlite');
-  const service = new NvgService(engine, { packRoots: PACK_ROOTS, defaultPack: DEFAULT_PACK, provider: 'cpu', threads: 1, libraryPath });
+  const service = new NvgService(engine, { packRoots: PACK_ROOTS, defaultPack: options.pack ?? TINY_PACK, provider: 'cpu', threads: 1, libraryPath });
   service.start();
   const host = await startHost({ service, staticDir: RENDERER_DIST });
   const browser = await chromium.launch({

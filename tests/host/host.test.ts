@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { EngineClient } from '../../electron/engine/worker/client.js';
-import { DEFAULT_PACK, PACK_ROOTS } from '../../electron/host/paths.js';
+import { TINY_PACK, PACK_ROOTS } from '../../electron/host/paths.js';
 import { startHost, type RunningHost } from '../../electron/host/server.js';
 import { NvgService } from '../../electron/host/service.js';
 import { decodeWire, encodeWire } from '../../electron/shared/wire.js';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>NVG test</title>');
   writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)');
   engine = new EngineClient();
-  service = new NvgService(engine, { packRoots: PACK_ROOTS, defaultPack: DEFAULT_PACK, provider: 'cpu', threads: 1 });
+  service = new NvgService(engine, { packRoots: PACK_ROOTS, defaultPack: TINY_PACK, provider: 'cpu', threads: 1 });
   service.start();
   host = await startHost({ service, staticDir: dir });
 }, 60_000);

@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { EngineClient } from '../../electron/engine/worker/client.js';
 import { readRecipe, readZip } from '../../electron/export/index.js';
 import { LibraryHost } from '../../electron/host/libraryService.js';
-import { DEFAULT_PACK, PACK_ROOTS } from '../../electron/host/paths.js';
+import { TINY_PACK, PACK_ROOTS } from '../../electron/host/paths.js';
 import { startHost, type RunningHost } from '../../electron/host/server.js';
 import { NvgService } from '../../electron/host/service.js';
 import type { ExportedFileWire, GenerateResultWire, OpenedProjectWire, ProjectWire, RecordWire } from '../../electron/shared/api.js';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nvg-lib-host-'));
   mkdirSync(join(dir, 'static'));
   writeFileSync(join(dir, 'static', 'index.html'), '<!doctype html><title>NVG test</title>');
-  service = new NvgService(new EngineClient(), { packRoots: PACK_ROOTS, defaultPack: DEFAULT_PACK, provider: 'cpu', threads: 1, libraryPath: join(dir, 'lib', 'library.sqlite') });
+  service = new NvgService(new EngineClient(), { packRoots: PACK_ROOTS, defaultPack: TINY_PACK, provider: 'cpu', threads: 1, libraryPath: join(dir, 'lib', 'library.sqlite') });
   service.start();
   host = await startHost({ service, staticDir: join(dir, 'static') });
   ws = await new Promise<WebSocket>((resolve, reject) => {

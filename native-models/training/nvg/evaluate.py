@@ -159,7 +159,9 @@ def model_card(manifest):
         "see the dataset card written by `npm run models:dataset`.",
         "",
         "## Training",
-        f"Hardware: {p['hardware']}. Training time: {p['trainingSeconds']:.0f} s. "
+        f"Hardware: {p['hardware']}. Training time: {p['trainingSeconds']:.0f} s"
+        + (" (" + ", ".join(f"{k} {v:.0f} s" for k, v in p["phaseSeconds"].items()) + ", summed; see the description for wall time)"
+           if p.get("phaseSeconds") else "") + ". "
         f"Steps: {', '.join(f'{k} {v}' for k, v in p['steps'].items())} (the VAR-style baseline: as many as the tokenizer). Commit: {p['commit']}.",
         "Losses: L1 + MSE + VQ (beta 0.25) for the tokenizer; no perceptual or adversarial term "
         "(pretrained perceptual networks cannot be downloaded on the build machines).",

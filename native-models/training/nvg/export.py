@@ -118,6 +118,7 @@ def build_manifest(run: TrainedRun, files: dict, export_check: dict) -> dict:
             "dataset": cfg.data.root.split("/")[-1], "trainImages": meta["train_images"],
             "steps": {"tokenizer": t.steps, "content": cfg.content.steps, "structure": cfg.structure.steps},
             "hardware": meta["hardware"], "trainingSeconds": meta["train_seconds"], "commit": git_commit(),
+            "phaseSeconds": {k: v.get("train_seconds", 0.0) for k, v in meta.get("phases", {}).items()},
             "config": meta["config"],
         },
         "metrics": {"measured": False, "note": "filled in by `python -m nvg eval`"},

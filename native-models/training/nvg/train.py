@@ -216,6 +216,9 @@ def main(argv=None):
     ap.add_argument("--pack-dir", help="where the pack goes (default native-models/packs/<name>)")
     ap.add_argument("--no-var", action="store_true", help="skip the VAR-style baseline tokenizer")
     ap.add_argument("--no-export", action="store_true", help="train only")
+    ap.add_argument("--only", choices=["content", "structure"],
+                    help="train just this generator (its inputs must exist) and stop; the two generators are "
+                         "independent, so two processes can train them side by side (NVG_THREADS=1 each)")
     args = ap.parse_args(argv)
 
     cfg = load_config(args.config)
@@ -252,8 +255,12 @@ def main(argv=None):
     for p in tok.parameters():
         p.requires_grad_(False)
 
-    _, results["content"] = train_content(cfg, len(classes), tok.quantizer, vgs, run_dir, device, rank, world)
-    _, results["structure"] = train_structure(cfg, len(classes), tok.quantizer, vgs, run_dir, device, rank, world)
+    if args.only != "structure":
+        _, results["content"] = train_content(cfg, len(classes), tok.quantizer, vgs, run_dir, device, rank, world)
+    if args.only != "content":
+        _, results["structure"] = train_structure(cfg, len(classes), tok.quantizer, vgs, run_dir, device, rank, world)
+    if args.only:
+        return 0
 
     if rank != 0:
         return 0

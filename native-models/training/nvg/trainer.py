@@ -13,7 +13,8 @@ import torch.distributed as dist
 
 def setup_runtime():
     """Threads, device and (under torchrun) the process group. Returns (device, rank, world)."""
-    torch.set_num_threads(os.cpu_count() or 1)
+    # NVG_THREADS lets two phases share a small machine (one thread each) without oversubscribing it.
+    torch.set_num_threads(int(os.environ.get("NVG_THREADS", "0")) or os.cpu_count() or 1)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     if torch.cuda.is_available():

@@ -56,6 +56,25 @@ def test_resume_skips_finished_phases(trained, capsys):
     assert "resuming at step 60/60" in out and "[content] step" not in out
 
 
+def test_only_one_generator(trained, tmp_path, capsys):
+    """--only structure trains that generator alone (the other's checkpoint is left as it is) and
+    exports nothing, so two processes can train the generators side by side."""
+    import shutil
+
+    run_dir, _ = trained
+    cfg_path = os.path.join(os.path.dirname(run_dir), "smoke.json")
+    copy = str(tmp_path / "run")
+    shutil.copytree(run_dir, copy)
+    os.remove(os.path.join(copy, "structure.pt"))
+    os.remove(os.path.join(copy, "meta.json"))
+    content_before = sha256_file(os.path.join(copy, "content.pt"))
+    assert train.main(["--config", cfg_path, "--run-dir", copy, "--only", "structure"]) == 0
+    out = capsys.readouterr().out
+    assert "[structure] step 60/60" in out and "[content]" not in out
+    assert sha256_file(os.path.join(copy, "content.pt")) == content_before
+    assert os.path.exists(os.path.join(copy, "structure.pt")) and not os.path.exists(os.path.join(copy, "meta.json"))
+
+
 def test_pack_contract_and_export_check(trained):
     run_dir, pack_dir = trained
     manifest = json.load(open(os.path.join(pack_dir, "manifest.json")))
