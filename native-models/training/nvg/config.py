@@ -78,6 +78,7 @@ class Config:
     structure: StructureConfig = field(default_factory=StructureConfig)
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     eval_images: int = 512           # held-out images used for reconstruction metrics
+    known_limits: list = field(default_factory=list)  # sentences for the model card's "Known limits" (strings)
 
 
 def _build(cls, values: dict, prefix: str):

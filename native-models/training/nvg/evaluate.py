@@ -112,7 +112,7 @@ def _row(label, values, fmt="{:.2f}"):
     return f"| {label} | " + " | ".join(fmt.format(v) for v in values) + " |"
 
 
-def generation_section(g):
+def generation_section(g, m_gain=None):
     """The classifier-based figures (nvg/quality.py) as card lines, each next to its real-data scale."""
     if not g.get("measured"):
         return [g.get("note", "not measured")]
@@ -133,7 +133,44 @@ def generation_section(g):
         f"({s['imagesPerMap']} images per map): circle {s['circle']:.3f}, rectangle {s['rectangle']:.3f}, halves {s['halves']:.3f} "
         f"(drawn maps: {s['drawnMean']:.3f}); maps of held-out images {s['heldOutMaps']:.3f}. Scale: a real image's own "
         f"reconstruction re-encoded {s['scale']['realReconstruction']:.3f}; a random balanced split {s['scale']['randomBalancedSplit']:.3f}.",
+        *comparison_lines(g, m_gain),
     ]
+
+
+def comparison_lines(g, m_gain=None):
+    """The same figures for another pack (quality.comparison), as a table next to this pack's;
+    m_gain: this pack's final-stage PSNR gain over the VAR-style quantizer."""
+    o = g.get("comparison")
+    if not o:
+        return []
+    s, os_ = g["structureIoU"], o["structureIoU"]
+    rows = [("classifier accuracy on real held-out images", g["classifier"]["heldOutAccuracy"], o["classifierAccuracy"]),
+            ("class accuracy of generated images", g["classAccuracy"], o["classAccuracy"]),
+            ("Frechet classifier distance", g["frechetClassifierDistance"], o["frechetClassifierDistance"]),
+            ("precision", g["precision"], o["precision"]), ("recall", g["recall"], o["recall"]),
+            *[(f"structure IoU, {name}", s[k], os_[k]) for k, name in (("circle", "circle"), ("rectangle", "rectangle"), ("halves", "halves"),
+                                                                     ("drawnMean", "drawn maps (mean)"), ("heldOutMaps", "held-out maps"))]]
+    if o.get("finalPsnrGainOverVarDb") is not None and m_gain is not None:
+        rows.append(("final-stage PSNR minus the VAR-style quantizer's (dB)", m_gain, o["finalPsnrGainOverVarDb"]))
+    return ["", f"The same figures for the {o['pack']} pack ({o['size']} px, measured with its own {o['size']} px classifier), for scale:", "",
+            f"| figure | this pack | {o['pack']} |", "|---|---|---|",
+            *[f"| {name} | {a:.3f} | {b:.3f} |" for name, a, b in rows]]
+
+
+def targets_section(m):
+    """Issue 6's targets, each with the figure reached (only for packs with classifier-based figures)."""
+    g, rec = m.get("generation", {}), m.get("reconstruction", {})
+    if not g.get("measured"):
+        return []
+    half = g["classifier"]["heldOutAccuracy"] / 2
+    iou = g["structureIoU"]["drawnMean"]
+    gain = rec.get("finalPsnrGainOverVarDb")
+    rows = [("generated class accuracy >= half the classifier's real accuracy", f">= {half:.3f}", f"{g['classAccuracy']:.3f}", g["classAccuracy"] >= half),
+            ("structure IoU of drawn stage-1 maps >= 0.8", ">= 0.800", f"{iou:.3f}", iou >= 0.8)]
+    if gain is not None:
+        rows.append(("final-stage PSNR >= VAR-style quantizer + 1 dB", ">= +1.00 dB", f"{gain:+.2f} dB", gain >= 1.0))
+    return ["", "## Targets", "", "| target | needed | reached | met |", "|---|---|---|---|",
+            *[f"| {t} | {need} | {got} | {'yes' if ok else 'no'} |" for t, need, got, ok in rows]]
 
 
 def model_card(manifest):
@@ -197,7 +234,8 @@ def model_card(manifest):
         f"for one image, {m['referenceSampler']['msPerImageBatch8']:.0f} ms per image in a batch of 8. The TypeScript engine: `npm run bench`.",
         "",
         "## Generation quality",
-        *generation_section(m["generation"]),
+        *generation_section(m["generation"], m.get("reconstruction", {}).get("finalPsnrGainOverVarDb")),
+        *targets_section(m),
         "",
         "## Samples",
         "Per class (`python -m nvg samples`): samples/classes.png. Structure-guided (a drawn stage-1 map pinned, "
@@ -210,6 +248,7 @@ def model_card(manifest):
         "## Known limits",
         "Small models trained briefly on CPU: expect coarse, blurry emoji-like images. Export check (max |ORT - PyTorch|): "
         + ", ".join(f"{k} {v:.1e}" for k, v in manifest["exportCheck"]["maxAbsDiff"].items()) + ".",
+        *[f"- {line}" for line in manifest.get("knownLimits", [])],
         "",
     ]
     return "\n".join(lines)

@@ -112,6 +112,7 @@ def build_manifest(run: TrainedRun, files: dict, export_check: dict) -> dict:
         "formatVersion": FORMAT_VERSION,
         "name": cfg.name,
         "description": cfg.description,
+        "knownLimits": [str(v) for v in cfg.known_limits],
         "license": "Apache-2.0 (weights); trained on Twemoji (CC-BY 4.0) and Noto Emoji (Apache 2.0) artwork, see MODEL_CARD.md",
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "provenance": {

@@ -264,24 +264,53 @@ def measure(pack_dir, data_root, n_generated=1000, per_map=50, classifier_steps=
     return result
 
 
-def main(argv=None):
+def comparison(other_manifest):
+    """Another pack's measured figures (the tiny pack, for scale), copied into this pack's metrics so
+    its card can show them side by side. None when that pack has no classifier-based figures."""
+    g = other_manifest.get("metrics", {}).get("generation", {})
+    if not g.get("measured"):
+        return None
+    rec = other_manifest["metrics"].get("reconstruction", {})
+    return {"pack": other_manifest["name"], "size": other_manifest["image"]["size"],
+            "classifierAccuracy": g["classifier"]["heldOutAccuracy"], "classAccuracy": g["classAccuracy"],
+            "frechetClassifierDistance": g["frechetClassifierDistance"], "precision": g["precision"], "recall": g["recall"],
+            "structureIoU": {k: g["structureIoU"][k] for k in ("circle", "rectangle", "halves", "drawnMean", "heldOutMaps")},
+            "finalPsnr": rec.get("nvg", {}).get("psnrPerStage", [None])[-1],
+            "finalPsnrGainOverVarDb": rec.get("finalPsnrGainOverVarDb")}
+
+
+def write_generation_metrics(pack_dir, result, compare_dir=None):
+    """Stores the figures in the pack's manifest (and the other pack's, for scale) and rewrites its card."""
     from .evaluate import model_card
+
+    path = os.path.join(pack_dir, "manifest.json")
+    with open(path) as fh:
+        manifest = json.load(fh)
+    if compare_dir and os.path.realpath(compare_dir) != os.path.realpath(pack_dir) and os.path.exists(os.path.join(compare_dir, "manifest.json")):
+        with open(os.path.join(compare_dir, "manifest.json")) as fh:
+            other = comparison(json.load(fh))
+        if other:
+            result = {**result, "comparison": other}
+    manifest["metrics"]["generation"] = result
+    atomic_write_text(path, json.dumps(manifest, indent=1))
+    card = os.path.join(pack_dir, "MODEL_CARD.md")
+    if os.path.exists(card):
+        atomic_write_text(card, model_card(manifest))
+    return manifest
+
+
+def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m nvg quality", description="classifier-based quality figures of a pack")
     ap.add_argument("--pack", default=os.path.join(HERE, "..", "packs", "tiny"))
     ap.add_argument("--data", default=os.path.join(HERE, "..", "data", "emoji"))
     ap.add_argument("--images", type=int, default=1000)
     ap.add_argument("--per-map", type=int, default=50)
     ap.add_argument("--classifier-steps", type=int, default=1500)
+    ap.add_argument("--compare", default=os.path.join(HERE, "..", "packs", "tiny"),
+                    help="a measured pack whose figures the card shows alongside, for scale (default: the tiny pack)")
     args = ap.parse_args(argv)
     torch.set_num_threads(os.cpu_count() or 1)
     result = measure(args.pack, args.data, args.images, args.per_map, args.classifier_steps)
     print(json.dumps(result, indent=1))
-    path = os.path.join(args.pack, "manifest.json")
-    with open(path) as fh:
-        manifest = json.load(fh)
-    manifest["metrics"]["generation"] = result
-    atomic_write_text(path, json.dumps(manifest, indent=1))
-    card = os.path.join(args.pack, "MODEL_CARD.md")
-    if os.path.exists(card):
-        atomic_write_text(card, model_card(manifest))
+    write_generation_metrics(args.pack, result, args.compare)
     return 0

@@ -39,3 +39,26 @@ def test_mask_to_stage1_and_iou():
     assert abs(quality.partition_iou(flat, top.reshape(-1)) - 1 / 3) < 1e-9
     circle = quality.mask_to_stage1(quality.drawn_maps()["circle"], 8, 8)
     assert circle.sum() == 32 and circle[0] == 0
+
+
+def test_targets_and_comparison_in_the_card():
+    from nvg.evaluate import comparison_lines, targets_section
+    from nvg.quality import comparison
+
+    iou = {"circle": 0.9, "rectangle": 0.8, "halves": 0.7, "drawnMean": 0.8, "heldOutMaps": 0.6,
+           "imagesPerMap": 2, "scale": {"realReconstruction": 0.7, "randomBalancedSplit": 0.4}}
+    g = {"measured": True, "classifier": {"heldOutAccuracy": 0.6}, "classAccuracy": 0.29, "frechetClassifierDistance": 40.0,
+         "precision": 0.8, "recall": 0.5, "structureIoU": iou}
+    rows = targets_section({"generation": g, "reconstruction": {"finalPsnrGainOverVarDb": 1.2}})
+    assert any("0.290 | no" in r for r in rows)       # 0.29 < 0.6 / 2
+    assert any("0.800 | yes" in r for r in rows)      # drawn maps at exactly 0.8 meet it
+    assert any("+1.20 dB | yes" in r for r in rows)
+    assert targets_section({"generation": {"measured": False}}) == []
+    other = {"name": "tiny", "image": {"size": 32}, "metrics": {"generation": g, "reconstruction": {"nvg": {"psnrPerStage": [10.0, 20.0]},
+                                                                                             "finalPsnrGainOverVarDb": 0.5}}}
+    c = comparison(other)
+    assert c["pack"] == "tiny" and c["finalPsnr"] == 20.0 and c["structureIoU"]["drawnMean"] == 0.8
+    lines = comparison_lines({**g, "comparison": c}, 1.2)
+    assert "| class accuracy of generated images | 0.290 | 0.290 |" in lines
+    assert lines[-1] == "| final-stage PSNR minus the VAR-style quantizer's (dB) | 1.200 | 0.500 |"
+    assert comparison({"metrics": {"generation": {"measured": False}}}) is None
