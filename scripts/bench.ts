@@ -5,7 +5,8 @@
  * For each pack: ms per image for 1 image and for a batch of 8 (median of repeats after a warm-up),
  * the time per part (structure model, content model, refiner, decoder, TypeScript work), the share
  * of time outside onnxruntime, and the Python sampler (onnxruntime in Python) on the same requests.
- * Options: --repeats N (default 5), --threads N (default: all cores), --pack DIR (one pack only).
+ * Options, through `npm run bench:generation -- ...` (`npm run bench` passes none, as it also runs the
+ * library benchmark): --repeats N (default 5), --threads N (default: all cores), --pack DIR (one pack only).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
