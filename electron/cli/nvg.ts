@@ -14,7 +14,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
@@ -23,17 +23,9 @@ import {
 } from '../engine/index.js';
 import { readPng, upscaleNearest, writePng, type RgbaImage } from '../shared/png.js';
 import { imageToRegions, labelsToImage } from '../shared/structureMap.js';
+import { DEFAULT_PACK, PACK_ROOTS } from '../host/paths.js';
 
-/** The checkout (or installed package) root: the nearest folder above with a package.json. */
-function findRoot(start: string): string {
-  let dir = start;
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
-
-const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
-const DEFAULT_PACK = process.env.NVG_PACK || [join(ROOT, 'native-models', 'packs', 'emoji64'), join(ROOT, 'native-models', 'packs', 'tiny')]
-  .find((p) => existsSync(join(p, 'manifest.json'))) || join(ROOT, 'native-models', 'packs', 'tiny');
+// The pack rule (NVG_PACK, else emoji64, else tiny) is the app's: one place, electron/host/paths.ts.
 
 class UsageError extends Error {}
 
@@ -246,7 +238,7 @@ async function cmdPacks(argv: string[]): Promise<unknown> {
     return { summary: `${info.name}: OK (manifest valid, sha256 of every file checked, graphs match the contract; runs on ${info.provider.provider})`, json: info };
   }
   if (sub === 'list') {
-    const root = resolve(dir ?? join(ROOT, 'native-models', 'packs'));
+    const root = resolve(dir ?? PACK_ROOTS[0]);
     const packs = readdirSync(root, { withFileTypes: true })
       .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'manifest.json')))
       .map((d) => {
