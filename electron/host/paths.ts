@@ -14,11 +14,13 @@ function findRoot(): string {
 
 export const ROOT = findRoot();
 export const RENDERER_DIST = join(ROOT, 'dist', 'renderer');
-export const PACK_ROOTS = [join(ROOT, 'native-models', 'packs')];
+const PACKS = join(ROOT, 'native-models', 'packs');
+export const PACK_ROOTS = [PACKS];
 /** The pack tests and quick checks use: small, fast, committed with its fixtures. */
-export const TINY_PACK = join(ROOT, 'native-models', 'packs', 'tiny');
-/** The pack the app opens: $NVG_PACK, else the 64 px emoji pack (docs/default-pack.md), else the tiny one
- *  (a checkout or build that left the larger pack out still starts). */
+export const TINY_PACK = join(PACKS, 'tiny');
+/** The pack the app and the CLI open: $NVG_PACK, else the 64 px emoji pack
+ *  (native-models/packs/emoji64/MODEL_CARD.md), else the tiny one (a checkout or build that left
+ *  the larger pack out still starts). */
 export const DEFAULT_PACK = process.env.NVG_PACK
-  || [join(ROOT, 'native-models', 'packs', 'emoji64'), TINY_PACK].find((p) => existsSync(join(p, 'manifest.json')))
+  || [join(PACKS, 'emoji64'), TINY_PACK].find((p) => existsSync(join(p, 'manifest.json')))
   || TINY_PACK;

@@ -1,6 +1,6 @@
 /**
  * The pack `npm start` opens (electron/host/paths.ts DEFAULT_PACK) works in the real UI: the app
- * starts on it, generates a full-size image with every stage, and follows a drawn stage-1 map.
+ * starts on it and generates a full-size image through every stage, without console errors.
  * The other e2e tests run on the tiny pack for speed; this one guards the pack users see first.
  */
 import { join } from 'node:path';

@@ -112,7 +112,7 @@ def _row(label, values, fmt="{:.2f}"):
     return f"| {label} | " + " | ".join(fmt.format(v) for v in values) + " |"
 
 
-def generation_section(g, m_gain=None):
+def generation_section(g, rec=None):
     """The classifier-based figures (nvg/quality.py) as card lines, each next to its real-data scale."""
     if not g.get("measured"):
         return [g.get("note", "not measured")]
@@ -133,13 +133,13 @@ def generation_section(g, m_gain=None):
         f"({s['imagesPerMap']} images per map): circle {s['circle']:.3f}, rectangle {s['rectangle']:.3f}, halves {s['halves']:.3f} "
         f"(drawn maps: {s['drawnMean']:.3f}); maps of held-out images {s['heldOutMaps']:.3f}. Scale: a real image's own "
         f"reconstruction re-encoded {s['scale']['realReconstruction']:.3f}; a random balanced split {s['scale']['randomBalancedSplit']:.3f}.",
-        *comparison_lines(g, m_gain),
+        *comparison_lines(g, rec or {}),
     ]
 
 
-def comparison_lines(g, m_gain=None):
+def comparison_lines(g, rec):
     """The same figures for another pack (quality.comparison), as a table next to this pack's;
-    m_gain: this pack's final-stage PSNR gain over the VAR-style quantizer."""
+    rec: this pack's reconstruction metrics (final PSNR and its gain over the VAR-style quantizer)."""
     o = g.get("comparison")
     if not o:
         return []
@@ -150,8 +150,11 @@ def comparison_lines(g, m_gain=None):
             ("precision", g["precision"], o["precision"]), ("recall", g["recall"], o["recall"]),
             *[(f"structure IoU, {name}", s[k], os_[k]) for k, name in (("circle", "circle"), ("rectangle", "rectangle"), ("halves", "halves"),
                                                                      ("drawnMean", "drawn maps (mean)"), ("heldOutMaps", "held-out maps"))]]
-    if o.get("finalPsnrGainOverVarDb") is not None and m_gain is not None:
-        rows.append(("final-stage PSNR minus the VAR-style quantizer's (dB)", m_gain, o["finalPsnrGainOverVarDb"]))
+    final = rec.get("nvg", {}).get("psnrPerStage", [None])[-1]
+    if final is not None and o.get("finalPsnr") is not None:
+        rows.append(("PSNR after the last stage (dB)", final, o["finalPsnr"]))
+    if rec.get("finalPsnrGainOverVarDb") is not None and o.get("finalPsnrGainOverVarDb") is not None:
+        rows.append(("final-stage PSNR minus the VAR-style quantizer's (dB)", rec["finalPsnrGainOverVarDb"], o["finalPsnrGainOverVarDb"]))
     return ["", f"The same figures for the {o['pack']} pack ({o['size']} px, measured with its own {o['size']} px classifier), for scale:", "",
             f"| figure | this pack | {o['pack']} |", "|---|---|---|",
             *[f"| {name} | {a:.3f} | {b:.3f} |" for name, a, b in rows]]
@@ -197,7 +200,7 @@ def model_card(manifest):
         "",
         "## Training",
         f"Hardware: {p['hardware']}. Training time: {p['trainingSeconds']:.0f} s"
-        + (" (" + ", ".join(f"{k} {v:.0f} s" for k, v in p["phaseSeconds"].items()) + ", summed; see the description for wall time)"
+        + (" (" + ", ".join(f"{k} {v:.0f} s" for k, v in p["phaseSeconds"].items()) + ", summed; phases that ran side by side make the wall time shorter)"
            if p.get("phaseSeconds") else "") + ". "
         f"Steps: {', '.join(f'{k} {v}' for k, v in p['steps'].items())} (the VAR-style baseline: as many as the tokenizer). Commit: {p['commit']}.",
         "Losses: L1 + MSE + VQ (beta 0.25) for the tokenizer; no perceptual or adversarial term "
@@ -234,7 +237,7 @@ def model_card(manifest):
         f"for one image, {m['referenceSampler']['msPerImageBatch8']:.0f} ms per image in a batch of 8. The TypeScript engine: `npm run bench`.",
         "",
         "## Generation quality",
-        *generation_section(m["generation"], m.get("reconstruction", {}).get("finalPsnrGainOverVarDb")),
+        *generation_section(m["generation"], rec),
         *targets_section(m),
         "",
         "## Samples",

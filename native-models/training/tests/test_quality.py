@@ -58,7 +58,9 @@ def test_targets_and_comparison_in_the_card():
                                                                                              "finalPsnrGainOverVarDb": 0.5}}}
     c = comparison(other)
     assert c["pack"] == "tiny" and c["finalPsnr"] == 20.0 and c["structureIoU"]["drawnMean"] == 0.8
-    lines = comparison_lines({**g, "comparison": c}, 1.2)
+    lines = comparison_lines({**g, "comparison": c}, {"finalPsnrGainOverVarDb": 1.2})
     assert "| class accuracy of generated images | 0.290 | 0.290 |" in lines
     assert lines[-1] == "| final-stage PSNR minus the VAR-style quantizer's (dB) | 1.200 | 0.500 |"
+    with_psnr = comparison_lines({**g, "comparison": c}, {"nvg": {"psnrPerStage": [9.0, 24.0]}, "finalPsnrGainOverVarDb": 1.2})
+    assert "| PSNR after the last stage (dB) | 24.000 | 20.000 |" in with_psnr
     assert comparison({"metrics": {"generation": {"measured": False}}}) is None
